@@ -1,0 +1,72 @@
+"""Primitives that move, select or join elements without arithmetic."""
+import numpy as np
+
+from tinygrad_like.tensor import Function
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.input_shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.input_shape)
+
+
+class Transpose(Function):
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.transpose(np.argsort(ctx.axes))
+
+
+class Expand(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad  # the engine sums it back to the input's shape
+
+
+def _is_integer_array(index):
+    return isinstance(index, np.ndarray) and index.dtype.kind in "iu"
+
+
+class Getitem(Function):
+    """x[index] for basic slices, integer arrays (repeats accumulate) and boolean masks."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.input_shape, ctx.input_dtype, ctx.index = x.shape, x.dtype, index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.zeros(ctx.input_shape, dtype=ctx.input_dtype)
+        index = ctx.index
+        parts = index if isinstance(index, tuple) else (index,)
+        if any(_is_integer_array(part) for part in parts):
+            np.add.at(out, index, grad)  # an index may repeat: every occurrence adds its gradient
+        else:
+            out[index] = grad
+        return out
+
+
+class Concatenate(Function):
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        ctx.split_points = np.cumsum([a.shape[axis] for a in arrays[:-1]])
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(np.split(grad, ctx.split_points, axis=ctx.axis))
