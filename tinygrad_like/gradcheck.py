@@ -88,7 +88,7 @@ def _check_elements(objective, inputs, index, analytic, eps, atol, rtol):
         if not abs(value - numeric) <= atol + rtol * abs(numeric):
             raise GradcheckError(
                 f"gradient mismatch for input {index} (shape {data.shape}) at element {position}: "
-                f"analytic {value!r}, numeric {numeric!r} (difference {value - numeric:.3g}; "
+                f"analytic {float(value)!r}, numeric {numeric!r} (difference {value - numeric:.3g}; "
                 f"atol={atol}, rtol={rtol})")
 
 
