@@ -4,6 +4,13 @@ import numpy as np
 from tinygrad_like.tensor import Function
 
 
+def stable_sigmoid(x):
+    """1 / (1 + exp(-x)) without overflow: exp of a non-positive number never overflows, and
+    e / (1 + e) keeps the tiny values of very negative x."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, e) / (1 + e)
+
+
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
@@ -138,9 +145,7 @@ class Tanh(Function):
 class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
-        # exp of a non-positive number never overflows, and e/(1+e) keeps tiny values for very negative x
-        e = np.exp(-np.abs(x))
-        out = np.where(x >= 0, 1, e) / (1 + e)
+        out = stable_sigmoid(x)
         ctx.save_for_backward(out)
         return out
 

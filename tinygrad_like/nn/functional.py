@@ -1,0 +1,154 @@
+"""Functional forms of the layers and losses (PyTorch's torch.nn.functional names and semantics)."""
+import numpy as np
+
+from tinygrad_like import ops
+from tinygrad_like.random import generator
+from tinygrad_like.tensor import Tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _check_reduction(name, reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(name, loss, reduction):
+    _check_reduction(name, reduction)
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
+# ---- layers ---------------------------------------------------------------------------------------
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias, with weight of shape (out_features, in_features)."""
+    input = _tensor(input)
+    if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
+        raise ValueError(f"linear: input of shape {input.shape} does not fit a weight of shape {weight.shape} "
+                         f"(out_features, in_features): its last axis must have size {weight.shape[-1]}")
+    if input.dtype != weight.dtype:
+        raise TypeError(f"linear: input is {input.dtype} but the weight is {weight.dtype}; convert the input "
+                        "(x.float() / x.double()) or the model (model.float() / model.double())")
+    return ops.Linear.apply(input, weight) if bias is None else ops.Linear.apply(input, weight, bias)
+
+
+def relu(input):
+    return input.relu()
+
+
+def sigmoid(input):
+    return input.sigmoid()
+
+
+def tanh(input):
+    return input.tanh()
+
+
+def softmax(input, dim=-1):
+    return input.softmax(dim)
+
+
+def log_softmax(input, dim=-1):
+    return input.log_softmax(dim)
+
+
+def dropout(input, p=0.5, training=True):
+    """Zero each element with probability p and scale the rest by 1/(1-p) (inverted dropout)."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    if not training or p == 0:
+        return input
+    keep = generator().random(input.shape) >= p
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+    return input * Tensor._wrap((keep * scale).astype(input.dtype))
+
+
+def _check_indices(name, indices, size):
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"{name}: indices must be integers, got {indices.dtype}")
+    if indices.size and (indices.min() < 0 or indices.max() >= size):
+        raise IndexError(f"{name}: indices must lie in [0, {size}), got values from {indices.min()} to "
+                         f"{indices.max()}")
+
+
+def embedding(indices, weight):
+    """Rows of `weight` picked by integer `indices` (gradients of repeated indices add up)."""
+    index = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    _check_indices("embedding", index, weight.shape[0])
+    return weight[index]
+
+
+def flatten(input, start_dim=1, end_dim=-1):
+    return input.flatten(start_dim, end_dim)
+
+
+# ---- losses ---------------------------------------------------------------------------------------
+def _loss_operands(name, input, target):
+    """Input and target as tensors of one dtype and the same shape (no silent broadcasting)."""
+    input, target = _tensor(input), _tensor(target)
+    if input.shape != target.shape:
+        raise ValueError(f"{name}: input has shape {input.shape} but target has shape {target.shape}; they must "
+                         "match (broadcasting them silently is a classic bug); reshape one of them")
+    return input, target.astype(input.dtype)
+
+
+def mse_loss(input, target, reduction="mean"):
+    input, target = _loss_operands("mse_loss", input, target)
+    _check_reduction("mse_loss", reduction)
+    return ops.MSELoss.apply(input, target, reduction=reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    input, target = _loss_operands("l1_loss", input, target)
+    return _reduce("l1_loss", (input - target).abs(), reduction)
+
+
+def _check_unit_interval(name, what, tensor):
+    data = tensor.data
+    if data.size and not (data.min() >= 0 and data.max() <= 1):
+        raise ValueError(f"{name}: {what} must lie in [0, 1], got values from {data.min()} to {data.max()}"
+                         + ("; for unnormalised scores use binary_cross_entropy_with_logits" if what == "input" else ""))
+
+
+def binary_cross_entropy(input, target, reduction="mean"):
+    """Cross-entropy between probabilities `input` and targets in [0, 1]."""
+    input, target = _loss_operands("binary_cross_entropy", input, target)
+    _check_unit_interval("binary_cross_entropy", "input", input)
+    _check_unit_interval("binary_cross_entropy", "target", target)
+    _check_reduction("binary_cross_entropy", reduction)
+    return ops.BCELoss.apply(input, target, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+    """binary_cross_entropy(sigmoid(input), target), stable for logits of any size."""
+    input, target = _loss_operands("binary_cross_entropy_with_logits", input, target)
+    _check_unit_interval("binary_cross_entropy_with_logits", "target", target)
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    return ops.BCEWithLogitsLoss.apply(input, target, reduction=reduction)
+
+
+def nll_loss(input, target, reduction="mean"):
+    """Negative log-likelihood of class indices `target` (N,) under log-probabilities `input` (N, C)."""
+    input = _tensor(input)
+    index = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if input.ndim not in (1, 2) or index.shape != input.shape[:-1]:
+        raise ValueError(f"nll_loss: expected input (N, C) with target (N,) or input (C,) with a 0-d target; "
+                         f"got input {input.shape} and target {index.shape}")
+    _check_indices("nll_loss (class index)", index, input.shape[-1])
+    picked = input[np.arange(index.shape[0]), index] if input.ndim == 2 else input[index]
+    return _reduce("nll_loss", -picked, reduction)
+
+
+def cross_entropy(input, target, reduction="mean"):
+    """Cross-entropy of unnormalised logits `input` (N, C) or (C,) against class indices (N,) / () or
+    class probabilities of the input's shape; the log-softmax is computed stably."""
+    input = _tensor(input)
+    log_probabilities = input.log_softmax(-1)
+    target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if target_array.dtype.kind == "f":
+        _, target = _loss_operands("cross_entropy", input, target)
+        return _reduce("cross_entropy", -(target * log_probabilities).sum(-1), reduction)
+    return nll_loss(log_probabilities, target_array, reduction)
