@@ -1,0 +1,9 @@
+"""Data: MNIST and Titanic loaders, the small data sets of the book and posts, and batching."""
+from tinygrad_like.data import embedded
+from tinygrad_like.data.embedded import *  # noqa: F401,F403 (the names are listed in embedded.__all__)
+from tinygrad_like.data.loader import DataLoader, Dataset, TensorDataset
+from tinygrad_like.data.mnist import MNIST, book_mnist, default_mnist_dir, load_mnist, read_idx
+from tinygrad_like.data.titanic import Titanic, load_titanic
+
+__all__ = ["MNIST", "DataLoader", "Dataset", "TensorDataset", "Titanic", "book_mnist", "default_mnist_dir",
+           "load_mnist", "load_titanic", "read_idx", *embedded.__all__]
