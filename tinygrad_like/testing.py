@@ -45,9 +45,10 @@ def broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_s
 
 def axes(ndim, allow_none=True):
     """A valid `axis` argument for an array of `ndim` dimensions: None, an int (maybe negative) or a tuple."""
-    options = [hnp.valid_tuple_axes(ndim, min_size=1)]
     if ndim:
-        options.append(st.integers(-ndim, ndim - 1))
+        options = [hnp.valid_tuple_axes(ndim, min_size=1), st.integers(-ndim, ndim - 1)]
+    else:  # a 0-d array has no axis to name: only () (and None) are valid
+        options = [st.just(())]
     if allow_none:
         options.append(st.none())
     return st.one_of(options)
