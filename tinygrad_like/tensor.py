@@ -348,10 +348,10 @@ class Tensor:
         return out if keepdims else out.squeeze(axis)
 
     def softmax(self, axis=-1, *, dim=None):
-        return ops.Softmax.apply(self, axis=_axis(axis, dim))
+        return ops.Softmax.apply(self, axis=_axis(axis, dim, default=-1))
 
     def log_softmax(self, axis=-1, *, dim=None):
-        return ops.LogSoftmax.apply(self, axis=_axis(axis, dim))
+        return ops.LogSoftmax.apply(self, axis=_axis(axis, dim, default=-1))
 
     # ---- shape ----------------------------------------------------------------------------------
     def reshape(self, *shape):
@@ -415,12 +415,12 @@ class Tensor:
 def cat(tensors, axis=0, *, dim=None):
     """Join tensors along an existing axis."""
     tensors = _common_dtype(tensors, "cat")
-    return ops.Concatenate.apply(*tensors, axis=_axis(axis, dim))
+    return ops.Concatenate.apply(*tensors, axis=_axis(axis, dim, default=0))
 
 
 def stack(tensors, axis=0, *, dim=None):
     """Join tensors along a new axis."""
-    axis = _axis(axis, dim)
+    axis = _axis(axis, dim, default=0)
     return cat([t.unsqueeze(axis) for t in _common_dtype(tensors, "stack")], axis)
 
 
@@ -490,9 +490,11 @@ def _common_dtype(tensors, name):
     return [t.astype(dtype) for t in tensors]
 
 
-def _axis(axis, dim):
+def _axis(axis, dim, default=None):
+    """numpy's `axis` or PyTorch's alias `dim`. `default` is the signature's default for `axis`: an axis
+    left at it is no conflict, so `softmax(dim=0)` and `cat(tensors, dim=1)` work."""
     if dim is not None:
-        if axis is not None and axis != dim:
+        if axis is not None and axis != default and axis != dim:
             raise TypeError(f"got both axis={axis} and dim={dim}; they are the same argument, give one")
         axis = dim
     return tuple(axis) if isinstance(axis, list) else axis
