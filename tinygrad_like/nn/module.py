@@ -191,14 +191,17 @@ class Module:
                 tensor.data = np.array(value.data if isinstance(value, Tensor) else value, dtype=tensor.data.dtype)
         return IncompatibleKeys(missing, unexpected)
 
-    def _state_tensors(self):
-        for module_name, module in self.named_modules():
-            transient = module.__dict__.get("_non_persistent", ())
-            entries = list(module._parameters.items()) + [
-                (name, buffer) for name, buffer in module._buffers.items() if name not in transient]
-            for name, tensor in entries:
-                if tensor is not None:
-                    yield (f"{module_name}.{name}" if module_name else name), tensor
+    def _state_tensors(self, prefix=""):
+        # Walks every path, not named_modules() (which lists a shared module once): like PyTorch, a module
+        # used twice appears under both names ("0.weight" and "2.weight"), so that PyTorch's keys load.
+        transient = self.__dict__.get("_non_persistent", ())
+        entries = list(self._parameters.items()) + [
+            (name, buffer) for name, buffer in self._buffers.items() if name not in transient]
+        for name, tensor in entries:
+            if tensor is not None:
+                yield prefix + name, tensor
+        for name, module in self.named_children():
+            yield from module._state_tensors(f"{prefix}{name}.")
 
     # ---- printing -------------------------------------------------------------------------------
     def extra_repr(self):
