@@ -210,10 +210,12 @@ class Module:
 
     def __repr__(self):
         lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self.named_children()]
+        extra = self.extra_repr()
         if not lines:
-            return f"{type(self).__name__}({self.extra_repr()})"
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        return head + "\n  " + "\n  ".join(lines) + "\n)"
+            return f"{type(self).__name__}({extra})"
+        # PyTorch's layout: with children, the extra_repr gets its own line above them
+        lines = ([extra.replace("\n", "\n  ")] if extra else []) + lines
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class Sequential(Module):
