@@ -234,6 +234,16 @@ class Sequential(Module):
     def _refresh_order(self):
         object.__setattr__(self, "_ordered", tuple(self._modules.values()))
 
+    # forward() runs the cached tuple, so every change of the registered modules must refresh it
+    # (add_module, reassigning or deleting an attribute); otherwise len()/state_dict() and forward() disagree.
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        self._refresh_order()
+
+    def __delattr__(self, name):
+        super().__delattr__(name)
+        self._refresh_order()
+
     def forward(self, x):
         for module in self._ordered:
             x = module(x)
