@@ -57,7 +57,11 @@ class BCEWithLogitsLoss(Function):
                 -logits * scale if ctx.needs_input_grad[1] else None)
 
 
-_LOG_FLOOR = np.exp(-100.0)  # log(max(p, e^-100)) == max(log p, -100): PyTorch's clamp, without log(0) warnings
+def _clamped_log(x):
+    """max(log x, -100), PyTorch's clamp. Clamping the log (not x at e^-100, a float64 scalar that promoted
+    float32 losses to float64 and is subnormal in float32) keeps the dtype; log(0) = -inf is expected."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log(x), -100)
 
 
 class BCELoss(Function):
@@ -66,8 +70,8 @@ class BCELoss(Function):
 
     @staticmethod
     def forward(ctx, probabilities, target, reduction="mean"):
-        log_p = np.log(np.maximum(probabilities, _LOG_FLOOR))
-        log_not_p = np.log(np.maximum(1 - probabilities, _LOG_FLOOR))
+        log_p = _clamped_log(probabilities)
+        log_not_p = _clamped_log(1 - probabilities)
         ctx.reduction = reduction
         ctx.save_for_backward(probabilities, target, log_p, log_not_p)
         return _reduce(-(target * log_p + (1 - target) * log_not_p), reduction)
