@@ -146,6 +146,11 @@ def cross_entropy(input, target, reduction="mean"):
     """Cross-entropy of unnormalised logits `input` (N, C) or (C,) against class indices (N,) / () or
     class probabilities of the input's shape; the log-softmax is computed stably."""
     input = _tensor(input)
+    if input.ndim not in (1, 2):
+        # PyTorch reads (N, C, d1, ...) with the classes on axis 1; the softmax over the last axis below
+        # would silently normalise over the wrong axis for probability targets, so refuse it
+        raise ValueError(f"cross_entropy: expected input (N, C) or (C,), got {input.shape}; for (N, C, d) "
+                         "inputs move the class axis last and flatten to (N * d, C)")
     log_probabilities = input.log_softmax(-1)
     target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
     if target_array.dtype.kind == "f":
