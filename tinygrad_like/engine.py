@@ -1,11 +1,18 @@
 """Reverse-mode differentiation over the graph of Function nodes.
 
 A non-leaf tensor points to the Function node (`ctx`) that produced it; the node points to its input
-tensors (`ctx.parents`). `backward` orders the nodes with an iterative depth-first search (no
-recursion limit), calls each node's `backward` once with the sum of the gradients flowing into its
-output, fits every returned gradient to its input's shape and dtype (the one place where broadcasting
-is undone), and finally adds the leaves' gradients into their `.grad`.
+tensors (`ctx.parents`) and carries a creation number (`ctx.sequence`). A node is always created after
+the nodes that produced its inputs, so visiting nodes in decreasing creation order is a topological
+order: every consumer of a tensor has added its gradient before the tensor's producer runs. A heap
+of the nodes that have received a gradient yields that order in one pass, without recursion (no
+depth limit) and without a separate sort of the graph.
+
+Each node's `backward` runs once, with the sum of the gradients of its output. Every gradient it
+returns is fitted to its input's shape (the one place where broadcasting is undone) and dtype; the
+leaves' gradients are added into their `.grad` at the end.
 """
+import heapq
+
 import numpy as np
 
 
@@ -15,16 +22,52 @@ def backward(root, gradient=None, retain_graph=False):
             f"backward(): this tensor (shape {root.shape}) does not require grad and has no graph; "
             "create the leaves with requires_grad=True (and not under no_grad()) before computing it")
     seed = _seed(root, gradient)
-    if root._ctx is None:
+    root_ctx = root._ctx
+    if root_ctx is None:
         _accumulate_leaf_grads([(root, seed)])
         return
+    if root_ctx.parents is None:
+        _raise_freed(root_ctx)
 
-    pending = {id(root._ctx): seed}  # node id -> summed gradient of that node's output
+    pending = {root_ctx.sequence: [root_ctx, seed]}  # creation number -> [node, summed output gradient]
+    order = [-root_ctx.sequence]  # a heap: the most recently created node first
     leaf_grads = {}  # id(leaf) -> [leaf, summed gradient]
-    for ctx in _toposort(root._ctx):
-        grad = pending.pop(id(ctx), None)
-        if grad is not None:
-            _propagate(ctx, grad, pending, leaf_grads)
+    while order:
+        ctx, grad = pending.pop(-heapq.heappop(order))
+        grads = ctx.backward(ctx, grad)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        parents = ctx.parents
+        if len(grads) != len(parents):
+            raise RuntimeError(
+                f"{type(ctx).__name__}.backward returned {len(grads)} gradient(s) for {len(parents)} "
+                "input(s); return one gradient per input of forward (None where there is none)")
+        for parent, needs_grad, g in zip(parents, ctx.needs_input_grad, grads):
+            if g is None or not needs_grad:
+                continue
+            like = parent.data
+            if type(g) is not np.ndarray:
+                g = np.asarray(g)
+            if g.shape != like.shape:
+                g = _unbroadcast(g, parent, ctx)
+            if g.dtype is not like.dtype and g.dtype != like.dtype:  # identity first: dtype == is slow
+                g = g.astype(like.dtype)
+            node = parent._ctx
+            if node is None:
+                entry = leaf_grads.get(id(parent))
+                if entry is None:
+                    leaf_grads[id(parent)] = [parent, g]
+                else:
+                    entry[1] = entry[1] + g  # out of place: `g` may be shared with other pending gradients
+                continue
+            entry = pending.get(node.sequence)
+            if entry is None:
+                if node.parents is None:
+                    _raise_freed(node)
+                pending[node.sequence] = [node, g]
+                heapq.heappush(order, -node.sequence)
+            else:
+                entry[1] = entry[1] + g
         if not retain_graph:
             ctx.parents = None  # marks the node as freed and drops the inputs and saved arrays
             ctx.saved_tensors = None
@@ -38,37 +81,15 @@ def _seed(root, gradient):
                 f"backward(): a gradient can only be implied for a one-element tensor, but this one has "
                 f"shape {root.shape}; reduce it first (e.g. .sum() or .mean()) or pass "
                 f"backward(gradient) with an array of shape {root.shape}")
-        return np.ones_like(root.data)
-    seed = np.array(gradient, dtype=root.data.dtype)  # a private copy: it may become a leaf's .grad
+        seed = np.empty(root.data.shape, root.data.dtype)  # np.ones is a slow Python-level wrapper
+        seed.fill(1)
+        return seed
+    seed = np.array(getattr(gradient, "data", gradient), dtype=root.data.dtype)  # a private copy
     if seed.shape != root.data.shape:
         raise ValueError(
             f"backward(): the gradient has shape {seed.shape} but the tensor has shape {root.shape}; "
             "pass a gradient of exactly the tensor's shape")
     return seed
-
-
-def _toposort(root_ctx):
-    """Nodes ordered so that every node comes before the nodes that produced its inputs."""
-    if root_ctx.parents is None:
-        _raise_freed(root_ctx)
-    post_order = []
-    visited = {id(root_ctx)}
-    stack = [(root_ctx, iter(root_ctx.parents))]
-    while stack:
-        ctx, parents = stack[-1]
-        for parent in parents:
-            node = parent._ctx
-            if node is not None and id(node) not in visited:
-                if node.parents is None:
-                    _raise_freed(node)
-                visited.add(id(node))
-                stack.append((node, iter(node.parents)))
-                break
-        else:
-            stack.pop()
-            post_order.append(ctx)
-    post_order.reverse()
-    return post_order
 
 
 def _raise_freed(ctx):
@@ -78,42 +99,8 @@ def _raise_freed(ctx):
         "twice, or recompute the forward pass")
 
 
-def _propagate(ctx, grad, pending, leaf_grads):
-    grads = ctx.backward(ctx, grad)
-    if type(grads) is not tuple:
-        grads = (grads,)
-    if len(grads) != len(ctx.parents):
-        raise RuntimeError(
-            f"{type(ctx).__name__}.backward returned {len(grads)} gradient(s) for {len(ctx.parents)} "
-            "input(s); return one gradient per input of forward (None where there is none)")
-    for index, (parent, needs_grad, g) in enumerate(zip(ctx.parents, ctx.needs_input_grad, grads)):
-        if g is None or not needs_grad:
-            continue
-        g = _fit(g, parent.data, ctx, index)
-        node = parent._ctx
-        if node is None:
-            entry = leaf_grads.get(id(parent))
-            if entry is None:
-                leaf_grads[id(parent)] = [parent, g]
-            else:
-                entry[1] = entry[1] + g  # out of place: `g` may be shared with other pending gradients
-        else:
-            previous = pending.get(id(node))
-            pending[id(node)] = g if previous is None else previous + g
-
-
-def _fit(g, like, ctx, index):
-    """Sum a gradient down to its input's shape (undoing broadcasting) and cast it to its dtype."""
-    if type(g) is not np.ndarray:
-        g = np.asarray(g)
-    if g.shape != like.shape:
-        g = _unbroadcast(g, like.shape, ctx, index)
-    if g.dtype != like.dtype:
-        g = g.astype(like.dtype)
-    return g
-
-
-def _unbroadcast(g, shape, ctx, index):
+def _unbroadcast(g, parent, ctx):
+    shape = parent.data.shape
     extra = g.ndim - len(shape)
     if extra >= 0:
         axes = tuple(range(extra)) + tuple(
@@ -121,6 +108,7 @@ def _unbroadcast(g, shape, ctx, index):
         summed = g.sum(axis=axes, keepdims=True) if axes else g
         if summed.shape[extra:] == shape:
             return summed.reshape(shape)
+    index = next(i for i, p in enumerate(ctx.parents) if p is parent)
     raise RuntimeError(
         f"{type(ctx).__name__}.backward returned a gradient of shape {g.shape} for input {index} of "
         f"shape {shape}; a gradient must have its input's shape or one that broadcasting produced from it")

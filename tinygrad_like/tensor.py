@@ -6,6 +6,7 @@ tensors' arrays and, when an input requires grad, records the call (the Function
 the `ctx`) as the node that produced the result. `Tensor.backward` hands the graph to `engine`.
 """
 import functools
+import itertools
 
 import numpy as np
 
@@ -55,16 +56,26 @@ class Function:
                 inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
                 break
         ctx = cls()
-        ctx.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
         try:
-            data = cls.forward(ctx, *[t.data for t in inputs], **options)
+            if len(inputs) == 2:  # unrolled for the common arities: this runs for every op
+                a, b = inputs
+                ctx.needs_input_grad = needs = (a.requires_grad, b.requires_grad)
+                data = cls.forward(ctx, a.data, b.data, **options)
+            elif len(inputs) == 1:
+                a = inputs[0]
+                ctx.needs_input_grad = needs = (a.requires_grad,)
+                data = cls.forward(ctx, a.data, **options)
+            else:
+                ctx.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
+                data = cls.forward(ctx, *[t.data for t in inputs], **options)
         except (ValueError, TypeError, IndexError) as error:
             raise _op_error(cls, error, inputs) from error
         if type(data) is not np.ndarray:
             data = np.asarray(data)
-        out = Tensor._wrap(data)
-        if GradMode.enabled and True in needs and data.dtype.kind == "f":
+        out = _wrap(data)
+        if True in needs and GradMode.enabled and data.dtype.kind == "f":
             ctx.parents = inputs
+            ctx.sequence = _next_sequence()  # creation order: the engine's topological order
             out._ctx = ctx
             out.requires_grad = True
         return out
@@ -81,8 +92,23 @@ def _op_error(op, error, inputs):
 
 from tinygrad_like import ops  # noqa: E402  (the ops subclass Function, defined above)
 
+_next_sequence = itertools.count().__next__
+_PYTHON_REALS = (int, float)
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 _DEFAULT_DTYPE = {0: np.dtype(bool), 1: np.dtype(np.int64), 2: np.dtype(np.float32), 3: np.dtype(np.complex64)}
+
+
+def _wrap(data):
+    """A Tensor around an existing ndarray, without copying or checks (for ops and the engine)."""
+    tensor = _new_tensor(Tensor)
+    tensor.data = data
+    tensor.grad = None
+    tensor.requires_grad = False
+    tensor._ctx = None
+    return tensor
+
+
+_new_tensor = object.__new__
 
 
 class Tensor:
@@ -116,15 +142,7 @@ class Tensor:
         if requires_grad:
             self.requires_grad_()
 
-    @staticmethod
-    def _wrap(data):
-        """A Tensor around an existing ndarray, without copying or checks (for ops and the engine)."""
-        tensor = object.__new__(Tensor)
-        tensor.data = data
-        tensor.grad = None
-        tensor.requires_grad = False
-        tensor._ctx = None
-        return tensor
+    _wrap = staticmethod(_wrap)
 
     # ---- attributes -----------------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
@@ -442,8 +460,14 @@ def _operands(a, b):
     one, which outranks a Python number: `float32_tensor * 2.0`, `* np.float64(2)` and `* int64_mask`
     all stay float32.
     """
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype == b.data.dtype:
-        return a, b
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            if a.data.dtype == b.data.dtype:
+                return a, b
+        elif type(b) in _PYTHON_REALS and a.data.dtype.kind == "f":  # the common `x * 0.5`
+            return a, _wrap(np.asarray(b, a.data.dtype))
+    elif type(a) in _PYTHON_REALS and isinstance(b, Tensor) and b.data.dtype.kind == "f":
+        return _wrap(np.asarray(a, b.data.dtype)), b
     dtype = _result_dtype(a, b)
     return _as_tensor(a, dtype), _as_tensor(b, dtype)
 

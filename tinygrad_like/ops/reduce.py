@@ -21,8 +21,9 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        grad = _grad_to_input_shape(grad, len(ctx.shape), ctx.axis, ctx.keepdims)
-        return np.broadcast_to(grad, ctx.shape).copy()  # a real array: it may become a leaf's .grad
+        out = np.empty(ctx.shape, grad.dtype)  # a real array, not a broadcast view: it may become a .grad
+        out[...] = _grad_to_input_shape(grad, len(ctx.shape), ctx.axis, ctx.keepdims)
+        return out
 
 
 class Mean(Sum):
