@@ -58,7 +58,11 @@ def load(path):
     if not os.path.exists(path):
         raise FileNotFoundError(f"load(): no checkpoint at {path!r}")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        loaded = np.load(path, allow_pickle=False)
+        if not hasattr(loaded, "files"):  # np.load reads a .npy file as one array, which has no `with` protocol
+            raise ValueError(f"load(): {path!r} is a single numpy array (.npy), not a tinygrad_like checkpoint; "
+                             "write checkpoints with tinygrad_like.save")
+        with loaded as archive:
             if _STRUCTURE_KEY not in archive.files:
                 raise ValueError(f"load(): {path!r} is an .npz archive but not a tinygrad_like checkpoint (it has "
                                  "no structure entry); write checkpoints with tinygrad_like.save")
@@ -72,6 +76,8 @@ def load(path):
             raise
         raise ValueError(f"load(): {path!r} is not a readable tinygrad_like checkpoint (truncated, corrupted or "
                          f"another kind of file, or it holds pickled objects): {error}") from error
+    if not isinstance(header, dict):
+        raise ValueError(f"load(): {path!r} has a structure entry that is not a tinygrad_like header")
     if header.get("format") != _FORMAT or header.get("version") != _VERSION:
         raise ValueError(f"load(): {path!r} has format {header.get('format')!r} version {header.get('version')!r}; "
                          f"this version reads {_FORMAT!r} version {_VERSION}")
@@ -91,4 +97,7 @@ def load(path):
         items = [decode(v) for v in content]
         return items if kind == "$list" else tuple(items)
 
-    return decode(header["root"])
+    try:
+        return decode(header["root"])
+    except (KeyError, TypeError, ValueError) as error:  # a reference to a missing array, a malformed node
+        raise ValueError(f"load(): {path!r} has a corrupted structure entry: {error!r}") from error
