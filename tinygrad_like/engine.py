@@ -42,6 +42,8 @@ def backward(root, gradient=None, retain_graph=False):
             raise RuntimeError(
                 f"{type(ctx).__name__}.backward returned {len(grads)} gradient(s) for {len(parents)} "
                 "input(s); return one gradient per input of forward (None where there is none)")
+        if not ctx.returns_new_arrays:
+            grads = _copy_held(ctx, grads)
         for parent, needs_grad, g in zip(parents, ctx.needs_input_grad, grads):
             if g is None or not needs_grad:
                 continue
@@ -112,6 +114,18 @@ def _unbroadcast(g, parent, ctx):
     raise RuntimeError(
         f"{type(ctx).__name__}.backward returned a gradient of shape {g.shape} for input {index} of "
         f"shape {shape}; a gradient must have its input's shape or one that broadcasting produced from it")
+
+
+def _copy_held(ctx, grads):
+    """Copies of the gradients that view an array the node holds (an input's data or a saved array).
+
+    Such a gradient, handed on unchanged by Add, Reshape and the like, could become a leaf's .grad
+    aliasing a tensor's data: an in-place update of the .grad (by an optimizer) would change the tensor.
+    """
+    held = [parent.data for parent in ctx.parents]
+    held += [array for array in ctx.saved_tensors if isinstance(array, np.ndarray)]
+    return tuple(g.copy() if isinstance(g, np.ndarray) and any(np.may_share_memory(g, h) for h in held) else g
+                 for g in grads)
 
 
 def _accumulate_leaf_grads(leaf_grads):

@@ -37,6 +37,14 @@ class Function:
     parents = ()  # the input tensors; None once backward() has freed the node
     needs_input_grad = ()  # per input: does it require grad?
     saved_tensors = ()  # what forward saved with save_for_backward (numpy arrays)
+    returns_new_arrays = False  # set per subclass below; read by the engine
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A user's backward may return an array its node holds (a saved input, say), which the engine must
+        # copy before it can become a .grad. The built-in ops return new arrays or views of `grad`, so the
+        # engine skips that check (a few microseconds per node) for them.
+        cls.returns_new_arrays = cls.__module__.startswith("tinygrad_like.ops.")
 
     def save_for_backward(self, *arrays):
         self.saved_tensors = arrays
