@@ -1,0 +1,11 @@
+"""Benchmarks of tinygrad_like against hand-written numpy (the book's delta code) and PyTorch.
+
+Every workload is one training step (forward, loss, backward, optimizer update) written three ways
+from the same initial weights and data; the frameworks are timed interleaved in one process and
+reported as ratios to the numpy step. Run `python -m benchmarks --help`.
+
+Modules: `harness` (timing, interleaving, correctness guard, shared helpers), one module per
+workload (`streetlight`, `mnist_batch`, `mnist_sample`, `deep_narrow`, `wide`, `inference`, built
+on `mlp`), `memory` (RSS of a 1000-step run, one subprocess per framework), `chapter8` (wall time
+of the book's chapter 8 loop), `machine` (facts for the report) and `run` (the command line).
+"""

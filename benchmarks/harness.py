@@ -1,0 +1,311 @@
+"""What every workload shares: the runner protocol, interleaved timing and the correctness guard.
+
+A workload module defines a `WORKLOAD = Workload(...)` whose `setup(seed, n_samples)` makes the
+initial weights and data (numpy arrays, PyTorch's weight layout (out_features, in_features)) and
+whose `builders` turn that setup into one `Runner` per framework. A runner's `step()` is the timed
+unit: one training step (or one inference pass) exactly as a user would write it.
+"""
+import contextlib
+import itertools
+import math
+import os
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional
+
+import numpy as np
+
+FRAMEWORKS = ("numpy", "tinygrad_like", "torch")
+BASELINE = "numpy"
+
+
+# ---- frameworks -----------------------------------------------------------------------------------
+def blas_threads():
+    """The number of threads numpy's BLAS uses (threadpoolctl when installed, else the environment)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        threadpool_info = None
+    if threadpool_info is not None:
+        for pool in threadpool_info():
+            if pool.get("user_api") == "blas":
+                return int(pool["num_threads"])
+    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+        if os.environ.get(name, "").isdigit():
+            return int(os.environ[name])
+    return os.cpu_count() or 1
+
+
+_torch = None
+
+
+def torch_or_none():
+    """torch, with its intra-op thread count set to numpy's BLAS thread count; None when not installed."""
+    global _torch
+    if _torch is None:
+        try:
+            import torch
+        except ImportError:
+            _torch = False
+        else:
+            torch.set_num_threads(blas_threads())
+            _torch = torch
+    return _torch or None
+
+
+_limits = []
+
+
+def limit_threads(threads):
+    """Use `threads` threads in numpy's BLAS (threadpoolctl) and in torch, for the whole process."""
+    from threadpoolctl import threadpool_limits
+    _limits.append(threadpool_limits(limits=threads, user_api="blas"))
+    torch = torch_or_none()
+    if torch is not None:
+        torch.set_num_threads(threads)
+
+
+@contextlib.contextmanager
+def threads_limited(threads):
+    """Temporarily use `threads` threads in torch and (when threadpoolctl is installed) numpy's BLAS.
+
+    On a machine whose cores are busy with other work, spinning OpenMP/BLAS worker threads can make
+    tiny steps hundreds of times slower; tests use one thread.
+    """
+    torch = torch_or_none()
+    previous = torch.get_num_threads() if torch is not None else None
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        blas = contextlib.nullcontext()
+    else:
+        blas = threadpool_limits(limits=threads, user_api="blas")
+    with blas:
+        if torch is not None:
+            torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            if torch is not None:
+                torch.set_num_threads(previous)
+
+
+def available_frameworks():
+    return tuple(name for name in FRAMEWORKS if name != "torch" or torch_or_none() is not None)
+
+
+# ---- setups and runners ---------------------------------------------------------------------------
+@dataclass
+class Setup:
+    """Initial state shared by all frameworks. `params` lists (weight, bias or None) per layer in
+    PyTorch's layout; `x`/`y` are the whole data set, consumed `batch` rows per step."""
+    params: list
+    x: np.ndarray
+    y: Optional[np.ndarray]
+    batch: int
+    lr: float
+    seed: int
+    spec: object = None  # workload-specific description (e.g. an mlp.MLPSpec)
+
+    @property
+    def dtype(self):
+        return self.x.dtype
+
+    def batch_starts(self):
+        """An endless cycle of batch start rows (the same sequence for every framework)."""
+        return itertools.cycle(range(0, len(self.x) - self.batch + 1, self.batch))
+
+
+@dataclass
+class Runner:
+    """One framework's version of a workload.
+
+    step(): one timed step; returns the framework's loss (training) or output (inference).
+    value(result): that result as a numpy value (a float for a loss).
+    weights(): the current weights as numpy arrays in `Setup.params` order and layout.
+    """
+    step: Callable[[], object]
+    value: Callable[[object], object]
+    weights: Callable[[], List[np.ndarray]]
+
+
+@dataclass
+class Workload:
+    name: str
+    description: str
+    target: float  # the ratio to numpy that tinygrad_like should stay under
+    setup: Callable[..., Setup]  # setup(seed, n_samples=None)
+    builders: Dict[str, Callable[[Setup, bool], Runner]]  # framework -> builder(setup, deterministic)
+    steps: int  # timed steps per framework per round (before --steps / --quick)
+    kind: str = "train"  # or "inference"
+    has_dropout: bool = False  # the timed step is random: weights are compared with dropout disabled
+    guard_samples: int = 16  # data set size for the correctness guard
+    guard_epochs: int = 4
+    flops: Optional[Callable[[Setup], float]] = None  # floating-point operations per step, if reported
+    notes: str = ""
+
+    def runners(self, frameworks, seed=0, n_samples=None, deterministic=False):
+        """One runner per framework, all from the same setup (same weights, data and seeds)."""
+        setup = self.setup(seed, n_samples)
+        return setup, {name: self.builders[name](setup, deterministic) for name in frameworks}
+
+
+def seeded_rng(setup, framework):
+    """Seeds each framework's own generator (for dropout) and returns a numpy Generator for numpy."""
+    if framework == "tinygrad_like":
+        import tinygrad_like
+        tinygrad_like.manual_seed(setup.seed)
+    elif framework == "torch":
+        torch_or_none().manual_seed(setup.seed)
+    return np.random.default_rng(setup.seed)
+
+
+# ---- loading and reading weights ------------------------------------------------------------------
+def linear_layers(model, linear_type):
+    return [module for module in model if isinstance(module, linear_type)]
+
+
+def load_tinygrad_like(model, params):
+    from tinygrad_like import nn
+    for layer, (weight, bias) in zip(linear_layers(model, nn.Linear), params):
+        layer.weight.data[...] = weight
+        if bias is not None:
+            layer.bias.data[...] = bias
+
+
+def load_torch(model, params):
+    torch = torch_or_none()
+    with torch.no_grad():
+        for layer, (weight, bias) in zip(linear_layers(model, torch.nn.Linear), params):
+            layer.weight.copy_(torch.from_numpy(weight))
+            if bias is not None:
+                layer.bias.copy_(torch.from_numpy(bias))
+
+
+def tinygrad_like_weights(model):
+    return [p.data.copy() for p in model.parameters()]
+
+
+def torch_weights(model):
+    return [p.detach().numpy().copy() for p in model.parameters()]
+
+
+def torch_value(result):
+    return result.item() if result.numel() == 1 else result.detach().numpy()
+
+
+def tinygrad_like_value(result):
+    return float(result.item()) if result.data.size == 1 else result.data
+
+
+def numpy_value(result):
+    return float(result) if np.ndim(result) == 0 else np.asarray(result)
+
+
+# ---- timing ---------------------------------------------------------------------------------------
+@dataclass
+class Timing:
+    samples: List[float] = field(default_factory=list)  # seconds per step, all rounds
+    round_medians: List[float] = field(default_factory=list)
+    last_result: object = None
+
+    @property
+    def median(self):
+        return statistics.median(self.samples)
+
+
+def time_interleaved(runners, steps, rounds=7, warmup=None):
+    """Median seconds per step of each runner, the runners interleaved in `rounds` rounds of `steps`
+    steps each, in an order rotated every round so that no framework always runs first or last."""
+    names = list(runners)
+    warmup = max(3, steps // 5) if warmup is None else warmup
+    for name in names:
+        step = runners[name].step
+        for _ in range(warmup):
+            step()
+    timings = {name: Timing() for name in names}
+    clock = time.perf_counter
+    for round_index in range(rounds):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            step, samples = runners[name].step, []
+            for _ in range(steps):
+                start = clock()
+                result = step()
+                samples.append(clock() - start)
+            timing = timings[name]
+            timing.samples.extend(samples)
+            timing.round_medians.append(statistics.median(samples))
+            timing.last_result = result
+    return timings
+
+
+# ---- correctness guard ----------------------------------------------------------------------------
+def tolerances(dtype):
+    return dict(rtol=1e-9, atol=1e-12) if np.dtype(dtype) == np.float64 else dict(rtol=2e-4, atol=2e-6)
+
+
+class GuardError(AssertionError):
+    pass
+
+
+def _finite(name, framework, values):
+    for value in values:
+        if not np.all(np.isfinite(value)):
+            raise GuardError(f"{name}/{framework}: non-finite result {value}")
+
+
+def check_weights_match(workload, frameworks, steps, seed=0):
+    """Run `steps` deterministic steps (dropout disabled) of every framework from the same setup and
+    require every framework's weights (or, for inference, outputs) to match numpy's."""
+    setup, runners = workload.runners(frameworks, seed, workload.guard_samples, deterministic=True)
+    results = {}
+    for framework, runner in runners.items():
+        values = [runner.value(runner.step()) for _ in range(steps)]
+        _finite(workload.name, framework, values)
+        results[framework] = values[-1] if workload.kind == "inference" else runner.weights()
+    reference = results[BASELINE]
+    for framework, result in results.items():
+        if workload.kind != "inference" and len(result) != len(reference):
+            raise GuardError(f"{workload.name}/{framework}: {len(result)} parameters, numpy has {len(reference)}")
+        pairs = [(reference, result)] if workload.kind == "inference" else zip(reference, result)
+        for index, (expected, actual) in enumerate(pairs):
+            if not np.allclose(actual, expected, **tolerances(setup.dtype)):
+                worst = np.max(np.abs(np.asarray(actual, float) - expected))
+                raise GuardError(f"{workload.name}/{framework}: after {steps} steps, "
+                                 f"{'output' if workload.kind == 'inference' else f'parameter {index}'} "
+                                 f"differs from numpy's by up to {worst:.3g}")
+
+
+def check_loss_decreases(workload, frameworks, seed=0):
+    """Train every framework in the timed configuration (dropout on) for a few epochs over a small
+    data set: every loss must be finite and the last epoch's mean loss below the first's."""
+    setup, runners = workload.runners(frameworks, seed, workload.guard_samples, deterministic=False)
+    per_epoch = len(range(0, len(setup.x) - setup.batch + 1, setup.batch))
+    report = {}
+    for framework, runner in runners.items():
+        losses = [runner.value(runner.step()) for _ in range(per_epoch * workload.guard_epochs)]
+        _finite(workload.name, framework, losses)
+        first, last = np.mean(losses[:per_epoch]), np.mean(losses[-per_epoch:])
+        if not last < first:
+            raise GuardError(f"{workload.name}/{framework}: the loss did not go down "
+                             f"(first epoch mean {first:.6g}, last {last:.6g})")
+        report[framework] = (first, last)
+    return report
+
+
+def guard(workload, frameworks, steps=3, seed=0):
+    """The correctness guard run before timing; raises GuardError. Returns a one-line summary."""
+    check_weights_match(workload, frameworks, steps, seed)
+    if workload.kind == "inference":
+        return f"outputs match numpy ({', '.join(frameworks)})"
+    losses = check_loss_decreases(workload, frameworks, seed)
+    trend = ", ".join(f"{name} {first:.3g}->{last:.3g}" for name, (first, last) in losses.items())
+    compared = "with dropout off" if workload.has_dropout else "as timed"
+    return f"weights match numpy after {steps} steps ({compared}); loss down: {trend}"
+
+
+def geometric_mean(values):
+    values = [v for v in values if v and v > 0]
+    return math.exp(sum(map(math.log, values)) / len(values)) if values else float("nan")

@@ -1,0 +1,72 @@
+"""inference: the mnist-batch net's forward pass on 1000 images under no_grad (eval mode)."""
+import numpy as np
+
+from benchmarks import harness, mlp
+from benchmarks.harness import Runner, Workload
+
+SPEC = mlp.MLPSpec(sizes=(784, 100, 10), dropout=0.5, bias=False, dtype=np.float32, batch=1000, n_samples=1000)
+
+
+def setup(seed, n_samples=None):
+    return mlp.make_setup(SPEC, seed, n_samples)
+
+
+def flops(setup):
+    return 2.0 * setup.batch * sum(fan_in * fan_out for fan_in, fan_out in setup.spec.layers)
+
+
+def numpy_runner(setup, deterministic):
+    weights_0_1, weights_1_2 = (np.ascontiguousarray(w.T) for w, _ in setup.params)
+    images, batch_size, starts = setup.x, setup.batch, setup.batch_starts()
+
+    def step():
+        start = next(starts)
+        layer_0 = images[start:start + batch_size]
+        return mlp.relu(layer_0.dot(weights_0_1)).dot(weights_1_2)
+
+    return Runner(step, harness.numpy_value, lambda: [w.T.copy() for w in (weights_0_1, weights_1_2)])
+
+
+def tinygrad_like_runner(setup, deterministic):
+    import tinygrad_like as tl
+    from tinygrad_like import nn
+
+    model = mlp.sequential(nn, setup.spec, deterministic)
+    harness.load_tinygrad_like(model, setup.params)
+    model.eval()
+    X, batch, starts = tl.Tensor(setup.x), setup.batch, setup.batch_starts()
+
+    def step():
+        start = next(starts)
+        with tl.no_grad():
+            return model(X[start:start + batch])
+
+    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+
+
+def torch_runner(setup, deterministic):
+    torch = harness.torch_or_none()
+    model = mlp.sequential(torch.nn, setup.spec, deterministic)
+    harness.load_torch(model, setup.params)
+    model.eval()
+    X, batch, starts = torch.from_numpy(setup.x), setup.batch, setup.batch_starts()
+
+    def step():
+        start = next(starts)
+        with torch.no_grad():
+            return model(X[start:start + batch])
+
+    return Runner(step, harness.torch_value, lambda: harness.torch_weights(model))
+
+
+WORKLOAD = Workload(
+    name="inference",
+    description="the mnist-batch net, forward only under no_grad, batch 1000, float32",
+    target=1.05,
+    setup=setup,
+    builders={"numpy": numpy_runner, "tinygrad_like": tinygrad_like_runner, "torch": torch_runner},
+    steps=100,
+    kind="inference",
+    guard_samples=1000,
+    flops=flops,
+)

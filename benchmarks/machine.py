@@ -1,0 +1,60 @@
+"""Facts about the machine and the libraries, for the report."""
+import os
+import platform
+import sys
+
+import numpy as np
+
+from benchmarks import harness
+
+BLAS_ENVIRONMENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                    "MKL_NUM_THREADS")
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def blas_pools():
+    """threadpoolctl's view of the loaded BLAS/OpenMP libraries (which kernel runs, how many threads)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    return [{key: pool.get(key) for key in ("user_api", "internal_api", "prefix", "version", "architecture",
+                                            "num_threads", "threading_layer")} for pool in threadpool_info()]
+
+
+def numpy_blas_config():
+    """numpy's build-time BLAS name and version (numpy.show_config), or '' when unavailable."""
+    try:
+        config = np.show_config(mode="dicts")
+        blas = config["Build Dependencies"]["blas"]
+        return f"{blas.get('name')} {blas.get('version')} ({blas.get('openblas configuration', '').strip()})"
+    except Exception:  # older numpy: no mode= argument
+        return ""
+
+
+def facts():
+    torch = harness.torch_or_none()
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": cpu_model(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "numpy_blas": numpy_blas_config(),
+        "blas_pools": blas_pools(),
+        "numpy_blas_threads": harness.blas_threads(),
+        "torch": torch.__version__ if torch else None,
+        "torch_threads": torch.get_num_threads() if torch else None,
+        "environment": {name: os.environ.get(name) for name in BLAS_ENVIRONMENT},
+        "load_average": os.getloadavg(),
+    }

@@ -1,0 +1,248 @@
+"""Run the benchmark suite and write benchmarks/RESULTS.md.
+
+    python -m benchmarks                 # everything: workloads, memory, chapter 8, profiles
+    python -m benchmarks --quick         # fewer steps and rounds (a minute or so)
+    python -m benchmarks --only streetlight --only memory --steps 500 --rounds 5
+    python benchmarks/run.py --threads 1 # numpy's BLAS and torch limited to one thread
+
+Each workload is first checked by the correctness guard (weights match numpy's after a few steps,
+the loss goes down), then timed: `--rounds` rounds of `--steps` steps per framework, interleaved in
+one process with the order rotated each round, after a warm-up; the median step is reported as a
+ratio to the numpy step of the same run. RESULTS.md is written after a full run (or with --write);
+anything below its NOTES_MARKER line is kept.
+"""
+import argparse
+import datetime
+import os
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python benchmarks/run.py`: import the package from the project root
+    sys.path[0] = str(Path(__file__).resolve().parents[1])  # (not benchmarks/: no shadowing of stdlib names)
+
+import numpy as np  # noqa: E402
+
+from benchmarks import chapter8, harness, machine, memory, mlp, profiling  # noqa: E402
+from benchmarks.workloads import WORKLOADS  # noqa: E402
+
+EXTRAS = ("memory", "chapter8", "profile")
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+NOTES_MARKER = "<!-- Hand-written notes below this line are kept when run.py rewrites the file. -->"
+PROFILED = ("streetlight", "deep-narrow")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, help="timed steps per framework per round (default: per workload)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 7; 3 with --quick)")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help=f"run only these (repeat or comma-separate): {', '.join(list(WORKLOADS) + list(EXTRAS))}")
+    parser.add_argument("--quick", action="store_true", help="a quick pass: fewer steps, rounds and epochs")
+    parser.add_argument("--threads", type=int, help="BLAS threads for numpy (threadpoolctl) and torch")
+    parser.add_argument("--mnist", action="store_true", help="use the real MNIST images (if present) instead of "
+                                                            "random MNIST-shaped data")
+    parser.add_argument("--memory-steps", type=int, help="steps of the memory run (default 1000; 300 with --quick)")
+    parser.add_argument("--ch8-epochs", type=int, help="epochs of the chapter 8 loop (default 3; 1 with --quick)")
+    parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=None,
+                        help="write RESULTS.md (default: only after a full, non-quick run)")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    names = [n.strip() for item in (args.only or []) for n in item.split(",") if n.strip()]
+    unknown = [n for n in names if n not in WORKLOADS and n not in EXTRAS]
+    if unknown:
+        parser.error(f"unknown name(s) {unknown}; choose from {list(WORKLOADS) + list(EXTRAS)}")
+    args.names = names or list(WORKLOADS) + list(EXTRAS)
+    args.rounds = args.rounds or (3 if args.quick else 7)
+    args.memory_steps = args.memory_steps or (300 if args.quick else 1000)
+    args.ch8_epochs = args.ch8_epochs or (1 if args.quick else 3)
+    if args.write is None:
+        args.write = not args.only and not args.quick
+    return args
+
+
+def steps_for(workload, args):
+    if args.steps:
+        return args.steps
+    return max(3, workload.steps // 4) if args.quick else workload.steps
+
+
+# ---- measuring ------------------------------------------------------------------------------------
+def run_workload(workload, frameworks, args):
+    summary = harness.guard(workload, frameworks)
+    setup, runners = workload.runners(frameworks)
+    steps = steps_for(workload, args)
+    timings = harness.time_interleaved(runners, steps, args.rounds)
+    for name, timing in timings.items():  # the timed runs must stay finite, too
+        value = runners[name].value(timing.last_result)
+        if not np.all(np.isfinite(value)):
+            raise harness.GuardError(f"{workload.name}/{name}: non-finite result after timing")
+    base = timings[harness.BASELINE]
+    row = dict(name=workload.name, description=workload.description, target=workload.target, steps=steps,
+               rounds=args.rounds, guard=summary, frameworks={})
+    for name, timing in timings.items():
+        per_round = [t / b for t, b in zip(timing.round_medians, base.round_medians)]
+        flops = workload.flops(setup) / timing.median / 1e9 if workload.flops else None
+        row["frameworks"][name] = dict(us=timing.median * 1e6, ratio=timing.median / base.median,
+                                       ratio_range=(min(per_round), max(per_round)), gflops=flops)
+    tl = row["frameworks"].get("tinygrad_like")
+    row["met"] = tl is not None and tl["ratio"] <= workload.target
+    return row
+
+
+# ---- formatting -----------------------------------------------------------------------------------
+def _cell(row, name):
+    entry = row["frameworks"].get(name)
+    if entry is None:
+        return "—"
+    if name == harness.BASELINE:
+        return f"{entry['us']:.1f}"
+    return f"{entry['us']:.1f} ({entry['ratio']:.2f}x)"
+
+
+def workload_table(rows):
+    lines = ["| workload | numpy µs | tinygrad_like µs (ratio) | torch µs (ratio) | target | met? |",
+             "|---|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(f"| {row['name']} | {_cell(row, 'numpy')} | {_cell(row, 'tinygrad_like')} | "
+                     f"{_cell(row, 'torch')} | <= {row['target']}x | {'yes' if row['met'] else '**no**'} |")
+    return "\n".join(lines)
+
+
+def details_table(rows):
+    lines = ["| workload | what | steps x rounds | tinygrad_like ratio, per-round range | torch ratio range | "
+             "GFLOP/s numpy / tinygrad_like / torch |", "|---|---|---|---|---|---|"]
+    for row in rows:
+        fw = row["frameworks"]
+
+        def spread(name):
+            return f"{fw[name]['ratio_range'][0]:.2f}-{fw[name]['ratio_range'][1]:.2f}" if name in fw else "—"
+
+        gflops = " / ".join(f"{fw[n]['gflops']:.1f}" if n in fw and fw[n]["gflops"] else "—"
+                            for n in harness.FRAMEWORKS)
+        lines.append(f"| {row['name']} | {row['description']} | {row['steps']} x {row['rounds']} | "
+                     f"{spread('tinygrad_like')} | {spread('torch')} | {gflops} |")
+    return "\n".join(lines)
+
+
+def guard_lines(rows):
+    return "\n".join(f"- {row['name']}: {row['guard']}" for row in rows)
+
+
+def memory_table(rows):
+    if not rows:
+        return ""
+    lines = [f"| framework | RSS before training MiB | peak RSS MiB | peak growth MiB | growth vs numpy | "
+             f"RSS step {rows[0]['checkpoint']} -> {rows[0]['steps']} MiB | no growth? |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['framework']} | {r['baseline_mib']:.1f} | {r['peak_mib']:.1f} | {r['growth_mib']:.2f} | "
+                     f"{r['ratio']:.2f}x | {r['drift_mib']:+.2f} | {'yes' if r['no_growth'] else '**no**'} |")
+    return "\n".join(lines)
+
+
+def chapter8_table(result):
+    base = next(r for r in result["rows"] if r["framework"] == harness.BASELINE)["seconds"]
+    lines = ["| framework | wall time s | ratio | last-epoch error | last-epoch accuracy | weights match numpy? |",
+             "|---|---|---|---|---|---|"]
+    for r in result["rows"]:
+        lines.append(f"| {r['framework']} | {r['seconds']:.2f} | {r['seconds'] / base:.2f}x | {r['error']:.4f} | "
+                     f"{r['accuracy']:.3f} | {'yes' if r['weights_match'] else '**no**'} |")
+    return "\n".join(lines)
+
+
+def machine_lines(facts):
+    lines = [f"- CPU: {facts['cpu_model']}, {facts['cpu_count']} logical CPUs; {facts['platform']}",
+             f"- Python {facts['python']}, numpy {facts['numpy']} (BLAS: {facts['numpy_blas'] or 'see below'})",
+             f"- numpy BLAS threads: {facts['numpy_blas_threads']}; torch: {facts['torch'] or 'not installed'}"
+             + (f", torch.get_num_threads() = {facts['torch_threads']}" if facts["torch"] else "")]
+    for pool in facts["blas_pools"] or []:
+        lines.append(f"- threadpoolctl: {pool['user_api']} {pool['internal_api']} {pool['version']} "
+                     f"({pool['prefix']}), kernel {pool.get('architecture') or '—'}, {pool['num_threads']} threads")
+    if facts["blas_pools"] is None:
+        lines.append("- threadpoolctl not installed (`pip install threadpoolctl`): the BLAS kernel is not reported")
+    env = ", ".join(f"{k}={v if v is not None else '(unset)'}" for k, v in facts["environment"].items())
+    lines.append(f"- environment: {env}")
+    return "\n".join(lines)
+
+
+def report(args, facts, rows, memory_rows, ch8, profiles, load_after):
+    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    command = "python -m benchmarks " + " ".join(sys.argv[1:])
+    parts = [f"# Benchmark results\n\n{now}, `{command.strip()}`; data: {mlp.data_source()} "
+             f"(MNIST-shaped for the 784-input nets).\n", "## Machine\n", machine_lines(facts),
+             f"- load average before / after the run: {' '.join(f'{x:.2f}' for x in facts['load_average'])} / "
+             f"{' '.join(f'{x:.2f}' for x in load_after)} (the machine may be shared: timings are interleaved "
+             "so that load affects every framework alike)\n"]
+    if rows:
+        parts += ["## Median step time (ratio to hand-written numpy)\n", workload_table(rows) + "\n",
+                  "Each step: forward, loss, backward, optimizer update (inference: forward under no_grad). "
+                  "Median over all timed steps; the frameworks run interleaved in rounds, order rotated.\n",
+                  "### Details\n", details_table(rows) + "\n", "### Correctness guard\n", guard_lines(rows) + "\n"]
+    if memory_rows:
+        parts += [f"## Memory: mnist-batch, {memory_rows[0]['steps']} steps, one subprocess per framework\n",
+                  memory_table(memory_rows) + "\n",
+                  "Baseline = VmRSS after imports, data and model; peak = VmHWM over the training only (reset "
+                  "via /proc/self/clear_refs); growth = peak - baseline (target <= 1.3x numpy's). No growth: "
+                  f"VmRSS rises by at most {memory.LEAK_TOLERANCE_KB // 1024} MiB between the checkpoint and the last "
+                  "step (graphs are freed).\n"]
+    if ch8:
+        book = (f"`tinygrad_like.book.{ch8['book_module']}` exists but is not wired in yet; "
+                if ch8["book_module"] else "no chapter 8 module in `tinygrad_like.book` yet; ")
+        parts += [f"## Chapter 8 loop: wall time\n",
+                  f"{book}so this is the book's per-image 784-40-10 ReLU loop (float64, alpha 0.005) over "
+                  f"{ch8['images']} images x {ch8['epochs']} epoch(s) on {ch8['source']}, median of "
+                  f"{ch8['rounds']} interleaved run(s): the book's numpy code against the same loop with "
+                  "tinygrad_like (zero_grad, 0.5 * mse_loss(sum), backward, SGD step, loss.item(), argmax).\n",
+                  chapter8_table(ch8) + "\n"]
+    if profiles:
+        parts += ["## Profiles (cProfile, tinygrad_like step)\n"] + [profiling.format_profile(p, top=12) + "\n"
+                                                                      for p in profiles]
+    return "\n".join(parts)
+
+
+def write_results(path, text):
+    notes = ""
+    if path.exists():
+        old = path.read_text()
+        if NOTES_MARKER in old:
+            notes = old[old.index(NOTES_MARKER) + len(NOTES_MARKER):]
+    path.write_text(text.rstrip() + "\n\n" + NOTES_MARKER + (notes if notes else "\n"))
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.threads:
+        harness.limit_threads(args.threads)
+    if args.mnist:
+        mlp.use_real_mnist()
+    frameworks = harness.available_frameworks()
+    facts = machine.facts()
+    print(machine_lines(facts), flush=True)
+    rows = []
+    for name in [n for n in WORKLOADS if n in args.names]:
+        print(f"{name}: guard and {steps_for(WORKLOADS[name], args)} steps x {args.rounds} rounds ...", flush=True)
+        rows.append(run_workload(WORKLOADS[name], frameworks, args))
+        print(workload_table(rows[-1:]).splitlines()[-1], flush=True)
+    memory_rows = []
+    if "memory" in args.names:
+        print(f"memory: {args.memory_steps} mnist-batch steps per framework, in subprocesses ...", flush=True)
+        memory_rows = memory.summarize(memory.measure(frameworks, args.memory_steps, args.threads))
+    ch8 = None
+    if "chapter8" in args.names:
+        print(f"chapter8: {args.ch8_epochs} epoch(s) ...", flush=True)
+        ch8 = chapter8.measure(frameworks, epochs=args.ch8_epochs, rounds=1 if args.quick else 3)
+    profiles = []
+    if "profile" in args.names:
+        for name in PROFILED:
+            workload = WORKLOADS[name]
+            profiles.append(profiling.profile(workload, steps_for(workload, args)))
+    text = report(args, facts, rows, memory_rows, ch8, profiles, os.getloadavg())
+    print()
+    print(text)
+    if args.write:
+        write_results(args.output, text)
+        print(f"\nwrote {args.output}")
+    return 0  # a missed target is a finding, not a failure of the suite
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""streetlight: the book's chapter 6 network, 3-4-1 ReLU, one pattern per step, float64, SGD 0.2.
+
+The numpy version is the book's loop body ("Our First 'Deep' Neural Network"), with the book's
+np.random.seed(1) weights; tinygrad_like and PyTorch run the same net as composed layers.
+"""
+import numpy as np
+
+from benchmarks import harness
+from benchmarks.harness import Runner, Setup, Workload
+from tinygrad_like.data import DEEP_STREETLIGHTS, DEEP_WALK_VS_STOP
+
+ALPHA = 0.2
+HIDDEN_SIZE = 4
+
+
+def setup(seed, n_samples=None):
+    rng = np.random.RandomState(1)  # the book: np.random.seed(1)
+    weights_0_1 = 2 * rng.random_sample((3, HIDDEN_SIZE)) - 1
+    weights_1_2 = 2 * rng.random_sample((HIDDEN_SIZE, 1)) - 1
+    params = [(weights_0_1.T.copy(), None), (weights_1_2.T.copy(), None)]  # PyTorch's layout
+    streetlights = np.array(DEEP_STREETLIGHTS, dtype=np.float64)
+    walk_vs_stop = np.array(DEEP_WALK_VS_STOP, dtype=np.float64)
+    return Setup(params=params, x=streetlights, y=walk_vs_stop, batch=1, lr=ALPHA, seed=seed)
+
+
+def numpy_runner(setup, deterministic):
+    def relu(x):
+        return (x > 0) * x
+
+    def relu2deriv(output):
+        return output > 0
+
+    streetlights, walk_vs_stop, alpha, starts = setup.x, setup.y, setup.lr, setup.batch_starts()
+    weights_0_1 = setup.params[0][0].T.copy()
+    weights_1_2 = setup.params[1][0].T.copy()
+
+    def step():
+        nonlocal weights_0_1, weights_1_2  # updated in place
+        i = next(starts)
+        layer_0 = streetlights[i:i + 1]
+        layer_1 = relu(np.dot(layer_0, weights_0_1))
+        layer_2 = np.dot(layer_1, weights_1_2)
+        layer_2_error = np.sum((layer_2 - walk_vs_stop[i:i + 1]) ** 2)
+        layer_2_delta = layer_2 - walk_vs_stop[i:i + 1]
+        layer_1_delta = layer_2_delta.dot(weights_1_2.T) * relu2deriv(layer_1)
+        weights_1_2 -= alpha * layer_1.T.dot(layer_2_delta)
+        weights_0_1 -= alpha * layer_0.T.dot(layer_1_delta)
+        return 0.5 * layer_2_error
+
+    return Runner(step, harness.numpy_value, lambda: [weights_0_1.T.copy(), weights_1_2.T.copy()])
+
+
+def tinygrad_like_runner(setup, deterministic):
+    import tinygrad_like as tl
+    from tinygrad_like import nn, optim
+    from tinygrad_like.nn import functional as F
+
+    model = nn.Sequential(nn.Linear(3, HIDDEN_SIZE, bias=False), nn.ReLU(), nn.Linear(HIDDEN_SIZE, 1, bias=False)).double()
+    harness.load_tinygrad_like(model, setup.params)
+    opt = optim.SGD(model.parameters(), lr=setup.lr)
+    streetlights, walk_vs_stop, starts = tl.Tensor(setup.x), tl.Tensor(setup.y), setup.batch_starts()
+
+    def step():
+        i = next(starts)
+        opt.zero_grad()
+        prediction = model(streetlights[i:i + 1])
+        loss = 0.5 * F.mse_loss(prediction, walk_vs_stop[i:i + 1], reduction="sum")
+        loss.backward()
+        opt.step()
+        return loss
+
+    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+
+
+def torch_runner(setup, deterministic):
+    torch = harness.torch_or_none()
+    nn, F = torch.nn, torch.nn.functional
+
+    model = nn.Sequential(nn.Linear(3, HIDDEN_SIZE, bias=False), nn.ReLU(), nn.Linear(HIDDEN_SIZE, 1, bias=False)).double()
+    harness.load_torch(model, setup.params)
+    opt = torch.optim.SGD(model.parameters(), lr=setup.lr)
+    streetlights, walk_vs_stop, starts = torch.from_numpy(setup.x), torch.from_numpy(setup.y), setup.batch_starts()
+
+    def step():
+        i = next(starts)
+        opt.zero_grad()
+        prediction = model(streetlights[i:i + 1])
+        loss = 0.5 * F.mse_loss(prediction, walk_vs_stop[i:i + 1], reduction="sum")
+        loss.backward()
+        opt.step()
+        return loss
+
+    return Runner(step, harness.torch_value, lambda: harness.torch_weights(model))
+
+
+WORKLOAD = Workload(
+    name="streetlight",
+    description="the book's 3-4-1 ReLU net, batch 1, float64, 0.5*SSE, SGD(lr=0.2)",
+    target=4.0,
+    setup=setup,
+    builders={"numpy": numpy_runner, "tinygrad_like": tinygrad_like_runner, "torch": torch_runner},
+    steps=2000,
+    guard_samples=4,
+    guard_epochs=10,
+)

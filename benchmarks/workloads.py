@@ -1,0 +1,5 @@
+"""The registry of timed workloads, in report order."""
+from benchmarks import deep_narrow, inference, mnist_batch, mnist_sample, streetlight, wide
+
+WORKLOADS = {module.WORKLOAD.name: module.WORKLOAD
+             for module in (streetlight, mnist_batch, mnist_sample, deep_narrow, wide, inference)}

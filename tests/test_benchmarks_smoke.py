@@ -1,0 +1,86 @@
+"""Smoke test of the benchmark suite: every workload runs a few steps in every installed framework
+and passes the correctness guard (no timing assertions)."""
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `benchmarks` is a top-level package beside tinygrad_like, not installed
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import chapter8, harness, memory, profiling, run  # noqa: E402
+from benchmarks.workloads import WORKLOADS  # noqa: E402
+
+FRAMEWORKS = harness.available_frameworks()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Worker threads of torch/BLAS spin badly when the machine's cores are busy; speed is not tested here."""
+    with harness.threads_limited(1):
+        yield
+
+
+@pytest.mark.parametrize("name", list(WORKLOADS))
+def test_workload_passes_the_guard(name):
+    workload = WORKLOADS[name]
+    summary = harness.guard(workload, FRAMEWORKS, steps=2)
+    assert summary
+
+
+def test_interleaved_timing_runs_every_framework():
+    workload = WORKLOADS["streetlight"]
+    setup, runners = workload.runners(FRAMEWORKS)
+    timings = harness.time_interleaved(runners, steps=3, rounds=2, warmup=1)
+    for framework, timing in timings.items():
+        assert len(timing.samples) == 6 and len(timing.round_medians) == 2
+        assert math.isfinite(runners[framework].value(timing.last_result))
+
+
+def test_the_guard_catches_a_wrong_update():
+    workload = WORKLOADS["streetlight"]
+    original = workload.builders["tinygrad_like"]
+
+    def wrong_learning_rate(setup, deterministic):
+        setup.lr *= 1.01
+        return original(setup, deterministic)
+
+    broken = harness.Workload(**{**workload.__dict__, "builders": {**workload.builders, "tinygrad_like": wrong_learning_rate}})
+    with pytest.raises(harness.GuardError, match="differs from numpy"):
+        harness.check_weights_match(broken, ("numpy", "tinygrad_like"), steps=3)
+
+
+def test_run_prints_the_table_without_writing(tmp_path, capsys):
+    output = tmp_path / "RESULTS.md"
+    assert run.main(["--only", "streetlight", "--steps", "3", "--rounds", "2", "--output", str(output)]) == 0
+    printed = capsys.readouterr().out
+    assert "| streetlight |" in printed and "numpy µs" in printed
+    assert not output.exists()  # --only: no RESULTS.md unless --write
+
+
+def test_results_file_keeps_hand_written_notes(tmp_path):
+    output = tmp_path / "RESULTS.md"
+    output.write_text("old table\n\n" + run.NOTES_MARKER + "\nmy notes\n")
+    run.write_results(output, "# new table")
+    text = output.read_text()
+    assert text.startswith("# new table") and text.endswith(run.NOTES_MARKER + "\nmy notes\n")
+
+
+def test_memory_child_runs_and_summarizes():
+    rows = memory.summarize(memory.measure(["numpy"], steps=3))
+    assert rows[0]["framework"] == "numpy" and rows[0]["baseline_mib"] > 0
+    assert math.isfinite(rows[0]["growth_mib"])
+
+
+def test_chapter8_loops_agree():
+    result = chapter8.measure(FRAMEWORKS, epochs=1, rounds=1, n_images=5)
+    assert all(row["weights_match"] for row in result["rows"]), result["rows"]
+
+
+def test_profile_lists_tinygrad_like_functions():
+    result = profiling.profile(WORKLOADS["streetlight"], steps=5)
+    assert any(row["ours"] for row in result["rows"])
+    assert "tinygrad_like functions by self time" in profiling.format_profile(result)
