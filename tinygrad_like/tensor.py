@@ -407,7 +407,8 @@ class Tensor:
     def flatten(self, start_dim=0, end_dim=-1):
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = start_dim % self.ndim, end_dim % self.ndim
+        start = _axis_index(start_dim, self.ndim, self.shape, "flatten")
+        end = _axis_index(end_dim, self.ndim, self.shape, "flatten")
         shape = self.shape
         return self.reshape(shape[:start] + (-1,) + shape[end + 1:])
 
@@ -416,14 +417,14 @@ class Tensor:
         shape = self.shape
         if axis is None:
             return self.reshape(tuple(n for n in shape if n != 1))
-        axes = {a % self.ndim for a in (axis if isinstance(axis, tuple) else (axis,))}
+        axes = {_axis_index(a, self.ndim, shape, "squeeze") for a in (axis if isinstance(axis, tuple) else (axis,))}
         if any(shape[a] != 1 for a in axes):
             raise ValueError(f"squeeze(): axis {axis} of a tensor of shape {shape} does not have size 1")
         return self.reshape(tuple(n for i, n in enumerate(shape) if i not in axes))
 
     def unsqueeze(self, dim):
-        dim = dim if dim >= 0 else dim + self.ndim + 1
         shape = self.shape
+        dim = _axis_index(dim, self.ndim + 1, shape, "unsqueeze")  # the new axis may also go last
         return self.reshape(shape[:dim] + (1,) + shape[dim:])
 
     def expand(self, *shape):
@@ -520,6 +521,14 @@ def _common_dtype(tensors, name):
         raise ValueError(f"{name}(): needs at least one tensor")
     dtype = functools.reduce(_promote, [t.dtype for t in tensors])
     return [t.astype(dtype) for t in tensors]
+
+
+def _axis_index(axis, ndim, shape, name):
+    """`axis` as an index in range(ndim); out of range is an error, not a silent wrap-around (`% ndim`)."""
+    if not -ndim <= axis < ndim:
+        raise IndexError(f"{name}(): axis {axis} is out of range for a tensor of shape {shape} "
+                         f"(valid axes: {-ndim} to {ndim - 1})")
+    return axis % ndim
 
 
 def _axis(axis, dim, default=None):
