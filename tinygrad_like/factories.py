@@ -30,7 +30,10 @@ def ones_like(tensor, requires_grad=False):
 
 
 def arange(start, stop=None, step=1, dtype=None):
-    return Tensor._wrap(np.arange(start, stop, step, dtype=dtype))
+    array = np.arange(start, stop, step, dtype=dtype)
+    if dtype is None and array.dtype == np.float64:  # float arguments: the default float32, as in PyTorch
+        array = array.astype(np.float32)
+    return Tensor._wrap(array)
 
 
 def rand(*shape, dtype=np.float32, requires_grad=False):
