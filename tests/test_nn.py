@@ -406,9 +406,9 @@ def test_linear_default_init_is_uniform_within_one_over_sqrt_in_features():
     tl.manual_seed(0)
     layer = nn.Linear(400, 1000)
     bound = 1 / math.sqrt(400)
-    for values in (layer.weight.data.ravel(), layer.bias.data):
+    for values, closeness in ((layer.weight.data.ravel(), 0.999), (layer.bias.data, 0.98)):
         assert np.all(np.abs(values) <= bound)
-        assert values.max() > 0.98 * bound and values.min() < -0.98 * bound
+        assert values.max() > closeness * bound and values.min() < -closeness * bound
         assert abs(values.mean()) < 0.05 * bound
     weights = layer.weight.data.ravel()  # 400,000 draws: a uniform distribution has std bound/sqrt(3)
     assert abs(weights.std() / (bound / math.sqrt(3)) - 1) < 0.01
@@ -664,8 +664,9 @@ def _big(shape=(300, 200)):
 
 
 def _assert_uniform(values, bound):
+    # the exact bound: nothing beyond it, and (with >= 25,000 draws) the extremes within 0.1% of it
     assert np.all(np.abs(values) <= bound)
-    assert values.max() > 0.99 * bound and values.min() < -0.99 * bound
+    assert values.max() > 0.999 * bound and values.min() < -0.999 * bound
     assert abs(values.std() / (bound / math.sqrt(3)) - 1) < 0.02
 
 
