@@ -1,0 +1,32 @@
+"""Shared test configuration: hypothesis profiles and a guard on the global grad mode.
+
+The "fast" profile (the default) keeps the whole suite quick on a small machine; pick another with
+`HYPOTHESIS_PROFILE=thorough python -m pytest ...` for a longer search before a release.
+"""
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+from tinygrad_like.grad_mode import GradMode
+
+_COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fast", max_examples=40, **_COMMON)
+settings.register_profile("thorough", max_examples=1000, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
+
+
+@pytest.fixture(autouse=True)
+def _grad_mode_is_restored():
+    """Every test starts with grad mode on; one that leaks `no_grad` fails instead of breaking later ones."""
+    GradMode.enabled = True
+    yield
+    leaked = not GradMode.enabled
+    GradMode.enabled = True
+    assert not leaked, "the test left grad mode disabled"
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)

@@ -1,0 +1,308 @@
+"""Tensor construction, attributes, conversions, comparisons, dtype promotion, factories and the errors
+users see from ops and shape methods."""
+import numpy as np
+import pytest
+
+import tinygrad_like as tl
+from tinygrad_like import Tensor
+from tinygrad_like.testing import assert_close
+
+
+# ---- construction -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("data, dtype", [
+    (1.5, np.float32),
+    ([1.0, 2.5], np.float32),
+    ([[1, 2.5], [3, 4]], np.float32),  # mixed ints and floats are floats
+    (3, np.int64),
+    ([1, 2, 3], np.int64),
+    (True, np.bool_),
+    ([True, False], np.bool_),
+    (np.arange(3.0), np.float64),  # numpy arrays keep their dtype
+    (np.arange(3, dtype=np.int32), np.int32),
+    (np.ones(2, dtype=np.float16), np.float16),
+    (np.float64(2.0), np.float64),  # so do numpy scalars
+    (np.float32(2.0), np.float32),
+], ids=lambda value: type(value).__name__)
+def test_default_dtypes_follow_pytorch(data, dtype):
+    t = Tensor(data)
+    assert t.dtype == dtype
+    assert_close(t.data, np.asarray(data).astype(dtype))
+    assert not t.requires_grad and t.is_leaf and t.grad is None
+
+
+def test_dtype_argument():
+    assert Tensor([1, 2], dtype=np.float64).dtype == np.float64
+    assert Tensor(0.1, dtype=np.float64).item() == 0.1  # not rounded through float32 on the way
+    assert Tensor(np.arange(3.0), dtype="float32").dtype == np.float32
+    assert Tensor([1.7, -2.2], dtype=np.int32).tolist() == [1, -2]
+
+
+def test_data_is_copied():
+    source = np.array([1.0, 2.0])
+    t = Tensor(source)
+    source[0] = 99.0
+    assert t.data[0] == 1.0
+    u = Tensor(t)
+    t.data[1] = 99.0
+    assert u.data[1] == 2.0
+
+
+@pytest.mark.parametrize("data", [[1, 2], True, np.arange(3)], ids=["int_list", "bool", "int_array"])
+def test_requires_grad_needs_floating_point_data(data):
+    with pytest.raises(TypeError, match=r"only floating-point tensors can require grad.*(int64|bool)"):
+        Tensor(data, requires_grad=True)
+
+
+def test_non_numeric_data_is_rejected():
+    for data in ["abc", None, [object()]]:
+        with pytest.raises(TypeError, match="numeric"):
+            Tensor(data)
+
+
+# ---- attributes and conversions -------------------------------------------------------------------------
+def test_shape_attributes():
+    t = Tensor(np.zeros((2, 3, 4), dtype=np.float32))
+    assert t.shape == (2, 3, 4) and t.ndim == 3 and t.size == 24 and t.numel() == 24
+    assert t.dtype == np.float32
+    assert len(t) == 2
+    assert Tensor(5.0).shape == () and Tensor(5.0).ndim == 0
+
+
+def test_data_is_assignable():
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    t.data = np.zeros((3, 2), dtype=np.float32)
+    assert t.shape == (3, 2) and t.requires_grad
+
+
+def test_numpy_and_array_protocol():
+    t = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert t.numpy() is t.data  # like PyTorch: numpy() shares the memory
+    as_array = np.asarray(t)
+    assert isinstance(as_array, np.ndarray) and as_array.dtype == np.float32
+    assert_close(as_array, [[1.0, 2.0], [3.0, 4.0]])
+    assert np.asarray(t, dtype=np.float64).dtype == np.float64
+    copied = np.array(t)
+    copied[0, 0] = 9.0
+    assert t.data[0, 0] == 1.0
+    assert t.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+def test_item_and_python_number_conversions():
+    assert Tensor([[2.5]]).item() == 2.5 and isinstance(Tensor([[2.5]]).item(), float)
+    assert Tensor(3).item() == 3 and isinstance(Tensor(3).item(), int)
+    assert float(Tensor(1.5)) == 1.5 and int(Tensor(7)) == 7 and bool(Tensor(True)) is True
+    with pytest.raises(ValueError, match=r"one-element.*\(2,\)"):
+        Tensor([1.0, 2.0]).item()
+
+
+def test_len_and_iteration():
+    t = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    rows = list(t)
+    assert len(rows) == 3 and all(row.shape == (2,) for row in rows)
+    assert_close(rows[2], [4.0, 5.0])
+    sum(row.sum() for row in rows).backward()  # iteration is indexing: it differentiates
+    assert_close(t.grad, np.ones((3, 2)))
+    with pytest.raises(TypeError, match="0-d"):
+        len(Tensor(1.0))
+
+
+def test_repr():
+    plain = repr(Tensor([1.0, 2.0]))
+    assert plain.startswith("Tensor([1., 2.]") and "dtype" not in plain
+    assert "dtype=float64" in repr(Tensor(np.array([1.0])))
+    assert "dtype=int64" in repr(Tensor([1]))
+    x = Tensor([1.0], requires_grad=True)
+    assert "requires_grad=True" in repr(x)
+    assert "grad_fn=Mul" in repr(x * 2)
+
+
+def test_detach():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    d = y.detach()
+    assert not d.requires_grad and d.is_leaf
+    assert np.shares_memory(d.data, y.data)  # same data, like PyTorch
+    out = (d * x).sum()
+    out.backward()
+    assert_close(x.grad, [2.0, 4.0])  # nothing flowed through the detached branch
+
+
+def test_requires_grad_():
+    x = Tensor([1.0])
+    assert x.requires_grad_() is x and x.requires_grad
+    x.requires_grad_(False)
+    assert not x.requires_grad
+    y = Tensor([1.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match=r"only leaf tensors.*detach\(\)"):
+        y.requires_grad_()
+    assert y.detach().requires_grad_().requires_grad
+    with pytest.raises(TypeError, match="floating-point"):
+        Tensor([1]).requires_grad_()
+
+
+def test_is_leaf():
+    x = Tensor([1.0], requires_grad=True)
+    assert x.is_leaf and not (x * 2).is_leaf
+    assert (Tensor([1.0]) * 2).is_leaf  # nothing requires grad: no graph
+
+
+@pytest.mark.parametrize("convert, dtype", [
+    (Tensor.float, np.float32), (Tensor.double, np.float64), (Tensor.long, np.int64),
+    (lambda t: t.astype(np.float16), np.float16), (lambda t: t.astype("int32"), np.int32),
+], ids=["float", "double", "long", "astype_float16", "astype_int32"])
+def test_dtype_conversions(convert, dtype):
+    t = Tensor(np.array([1.5, -2.5, 3.0]))
+    converted = convert(t)
+    assert converted.dtype == dtype
+    assert_close(converted.data, np.array([1.5, -2.5, 3.0]).astype(dtype))
+    assert t.dtype == np.float64  # not in place
+
+
+# ---- comparisons ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("op", ["__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"])
+@pytest.mark.parametrize("other", [2.0, np.array([1.0, 2.0, 4.0]), "tensor"], ids=["scalar", "ndarray", "tensor"])
+def test_comparisons_give_bool_tensors_outside_the_graph(op, other):
+    values = np.array([1.0, 2.0, 3.0])
+    other = Tensor(np.array([3.0, 2.0, 1.0])) if isinstance(other, str) else other
+    x = Tensor(values, requires_grad=True)
+    result = getattr(x, op)(other)
+    assert isinstance(result, Tensor) and result.dtype == np.bool_
+    assert not result.requires_grad and result.is_leaf
+    expected = getattr(values, op)(other.data if isinstance(other, Tensor) else other)
+    assert np.array_equal(result.data, expected)
+
+
+def test_tensors_hash_by_identity():
+    a, b = Tensor([1.0]), Tensor([1.0])
+    assert len({a, b}) == 2 and {a: 1}[a] == 1
+
+
+# ---- dtype promotion (PyTorch's rules) -------------------------------------------------------------------
+F32 = lambda: Tensor(np.ones(3, dtype=np.float32))  # noqa: E731
+F64 = lambda: Tensor(np.ones(3, dtype=np.float64))  # noqa: E731
+I64 = lambda: Tensor(np.ones(3, dtype=np.int64))  # noqa: E731
+
+
+@pytest.mark.parametrize("make, dtype", [
+    (lambda: F32() + 2.5, np.float32),  # a Python float does not widen a float32 tensor
+    (lambda: 2.5 * F32(), np.float32),
+    (lambda: F32() * np.float64(2.0), np.float32),  # nor does a numpy float64 scalar
+    (lambda: F32() - 3, np.float32),
+    (lambda: F32() + np.array([1, 0, 1]), np.float32),  # an int64 array mask
+    (lambda: F32() * np.array([True, False, True]), np.float32),  # a bool mask
+    (lambda: F32() * Tensor(np.array([True, False, True])), np.float32),
+    (lambda: F32() + F64(), np.float64),  # two dimensioned float tensors: the wider wins
+    (lambda: np.ones(3) + F32(), np.float64),  # a float64 array is a dimensioned float64 operand
+    (lambda: F32() + Tensor(np.float64(2.0)), np.float32),  # a 0-d tensor ranks below a dimensioned one
+    (lambda: Tensor(np.float32(1.0)) + Tensor(np.float64(2.0)), np.float64),  # two 0-d tensors
+    (lambda: I64() * 2.5, np.float32),  # int tensor * Python float: the default float dtype
+    (lambda: 2.5 + I64(), np.float32),
+    (lambda: I64() + 2, np.int64),
+    (lambda: I64() * Tensor(np.float64(2.0)), np.float64),  # a 0-d float tensor lifts an int tensor
+    (lambda: Tensor(np.ones(3, dtype=np.int32)) + 2, np.int32),
+    (lambda: Tensor(np.ones(3, dtype=np.float16)) * 3.5, np.float16),
+    (lambda: Tensor([True, False]) + 1, np.int64),
+    (lambda: F32() ** 2, np.float32),
+    (lambda: 2 ** F32(), np.float32),
+    (lambda: F32().maximum(0.5), np.float32),
+    (lambda: tl.where(np.array([True, False, True]), F32(), 0.0), np.float32),
+    (lambda: tl.cat([F32(), F64()]), np.float64),
+    (lambda: tl.stack([F32(), I64()]), np.float32),
+    (lambda: F32().var(), np.float32),
+    (lambda: F32().mean(), np.float32),
+    (lambda: F32().logsumexp(), np.float32),
+], ids=lambda value: "" if callable(value) else np.dtype(value).name)
+def test_dtype_promotion(make, dtype):
+    assert make().dtype == dtype
+
+
+def test_promotion_keeps_gradients_in_each_leafs_dtype():
+    a = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    b = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    out = a * b
+    assert out.dtype == np.float64
+    out.sum().backward()
+    assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
+    assert_close(a.grad, [3.0, 4.0])
+    assert_close(b.grad, [1.0, 2.0])
+
+
+# ---- errors from ops and shape methods ---------------------------------------------------------------------
+@pytest.mark.parametrize("make, error, pattern", [
+    (lambda: Tensor(np.ones((2, 3))) + Tensor(np.ones(4)), ValueError, r"Add: .*\(2, 3\) float64, \(4,\) float64"),
+    (lambda: Tensor(np.ones((2, 3))) * np.ones(4), ValueError, r"Mul: .*\(2, 3\) float64, \(4,\) float64"),
+    (lambda: Tensor(np.ones((2, 3))) @ Tensor(np.ones((4, 5))), ValueError, r"MatMul: .*\(2, 3\) float64, \(4, 5\) float64"),
+    (lambda: Tensor(np.ones((2, 3))).reshape(4, 2), ValueError, r"Reshape: .*\(2, 3\)"),
+    (lambda: Tensor(np.ones((2, 3))).expand(4, 3), ValueError, r"Expand: .*\(2, 3\)"),
+    (lambda: Tensor(np.ones((2, 3)))[5], IndexError, r"Getitem: .*\(2, 3\)"),
+    (lambda: tl.cat([Tensor(np.ones((2, 3))), Tensor(np.ones((2, 4)))]), ValueError,
+     r"Concatenate: .*\(2, 3\) float64, \(2, 4\) float64"),
+    (lambda: Tensor(np.ones((2, 3))).sum(axis=2), ValueError, r"Sum: .*\(2, 3\)"),
+    (lambda: Tensor(np.ones((2, 3))).transpose(0, 0), ValueError, r"\(0, 0\) are not a permutation.*\(2, 3\)"),
+    (lambda: Tensor(np.ones((2, 3))).transpose(0, 2), ValueError, r"not a permutation.*\(2, 3\)"),
+    (lambda: Tensor(np.ones((2, 3, 4))).transpose(1, 0), ValueError, r"not a permutation.*swapaxes"),
+    (lambda: Tensor(np.ones((2, 3))).squeeze(0), ValueError, r"axis 0 .*\(2, 3\) does not have size 1"),
+    (lambda: Tensor(np.ones((1, 3))).squeeze(2), IndexError, r"axis 2 .*\(1, 3\)"),
+    (lambda: Tensor(np.ones((1, 3))).squeeze(-3), IndexError, r"axis -3 .*\(1, 3\)"),
+    (lambda: Tensor(np.ones((2, 3))).unsqueeze(3), IndexError, r"axis 3 .*\(2, 3\)"),
+    (lambda: Tensor(np.ones((2, 3))).unsqueeze(-4), IndexError, r"axis -4 .*\(2, 3\)"),
+    (lambda: Tensor(np.ones((2, 3))).flatten(2), IndexError, r"axis 2 .*\(2, 3\)"),
+    (lambda: Tensor(np.ones((2, 3))).sum(axis=0, dim=1), TypeError, r"both axis=0 and dim=1"),
+    (lambda: tl.cat([]), ValueError, r"cat\(\): needs at least one tensor"),
+], ids=["add_broadcast", "mul_broadcast", "matmul", "reshape", "expand", "getitem", "cat", "sum_axis",
+        "transpose_repeat", "transpose_out_of_range", "transpose_partial", "squeeze_size", "squeeze_range",
+        "squeeze_negative_range", "unsqueeze_range", "unsqueeze_negative_range", "flatten_range", "axis_and_dim",
+        "cat_empty"])
+def test_errors_name_the_op_and_the_inputs(make, error, pattern):
+    with pytest.raises(error, match=pattern):
+        make()
+
+
+# ---- factories -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("make, shape, fill", [
+    (lambda: tl.zeros(2, 3), (2, 3), 0.0),
+    (lambda: tl.zeros((2, 3)), (2, 3), 0.0),
+    (lambda: tl.ones(4), (4,), 1.0),
+    (lambda: tl.ones([1, 2]), (1, 2), 1.0),
+    (lambda: tl.full((2, 2), 7), (2, 2), 7.0),
+    (lambda: tl.zeros_like(Tensor(np.ones((3, 1), dtype=np.float32))), (3, 1), 0.0),
+    (lambda: tl.ones_like(Tensor(np.ones((3, 1), dtype=np.float32))), (3, 1), 1.0),
+], ids=["zeros_args", "zeros_tuple", "ones", "ones_list", "full", "zeros_like", "ones_like"])
+def test_constant_factories(make, shape, fill):
+    t = make()
+    assert t.shape == shape and t.dtype == np.float32
+    assert np.all(t.data == fill) and not t.requires_grad
+
+
+def test_factory_dtype_and_requires_grad():
+    t = tl.zeros(2, dtype=np.float64, requires_grad=True)
+    assert t.dtype == np.float64 and t.requires_grad and t.is_leaf
+    assert tl.zeros_like(Tensor(np.ones(2, dtype=np.int32))).dtype == np.int32
+    with pytest.raises(TypeError, match="floating-point"):
+        tl.ones(2, dtype=np.int64, requires_grad=True)
+
+
+def test_arange_dtypes():
+    assert tl.arange(4).dtype == np.int64 and tl.arange(4).tolist() == [0, 1, 2, 3]
+    floats = tl.arange(0.0, 1.0, 0.25)
+    assert floats.dtype == np.float32  # PyTorch's default float dtype, like Tensor(1.5)
+    assert_close(floats, np.array([0.0, 0.25, 0.5, 0.75], dtype=np.float32))
+    assert tl.arange(3, dtype=np.float64).dtype == np.float64
+
+
+@pytest.mark.parametrize("factory", [tl.rand, tl.randn])
+def test_random_factories_are_seeded_by_manual_seed(factory):
+    tl.manual_seed(7)
+    first = factory(3, 4)
+    tl.manual_seed(7)
+    second = factory((3, 4))
+    assert first.shape == (3, 4) and first.dtype == np.float32
+    assert np.array_equal(first.data, second.data)
+    assert not np.array_equal(first.data, factory(3, 4).data)
+    assert factory(2, dtype=np.float64, requires_grad=True).requires_grad
+
+
+def test_rand_is_in_the_unit_interval():
+    tl.manual_seed(0)
+    values = tl.rand(1000).data
+    assert values.min() >= 0.0 and values.max() < 1.0
