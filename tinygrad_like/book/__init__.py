@@ -1,0 +1,17 @@
+"""The networks of Grokking Deep Learning (Trask, chapters 3-8) and of Jay Alammar's two neural-network
+posts, rebuilt from tinygrad_like layers, printing the figures the sources print.
+
+One module per source section; each has `figures()` (our numbers), `rows()` (the demo's comparison
+rows: the source's figure, ours, match) and `main()` (prints them as the source does):
+
+- `ch3_prediction`        forward propagation with fixed weights
+- `ch4_gradient_descent`  hot and cold learning, gradient descent on one weight, divergence, alpha
+- `ch5_multiple`          gradient descent with several inputs / outputs, freezing a weight
+- `ch5_mnist_weights`     a 784 -> 10 network on MNIST and its weights drawn as images
+- `ch6_streetlight`       the streetlight problem: one layer, then the 3-4-1 ReLU network
+- `ch8_mnist`             MNIST: the 3-layer net, dropout, mini-batches (the published tables)
+- `alammar_houses`        house prices: one weight, a bias, two features; softmax; a classifier
+- `alammar_titanic`       Titanic survival with a sigmoid: the post's weights, then trained ones
+
+`python -m tinygrad_like.book` runs them all and prints one table (see `__main__`).
+"""

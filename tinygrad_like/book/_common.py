@@ -1,0 +1,216 @@
+"""What the book modules share: the book's print formats, its weight layout, its two quirky layers,
+the comparison rows of the demo and a progress indicator.
+
+Nothing here is a network: each chapter module builds its own from `nn` layers.
+"""
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from tinygrad_like import nn
+from tinygrad_like.tensor import Function, Tensor
+
+
+# ---- how the sources print numbers ------------------------------------------------------------------
+def py2_str(x):
+    """Python 2's `str(float)`: 12 significant digits, and '.0' after an integral value ('1.0', '1e+16').
+
+    The book's code is Python 2 (`print "Error:" + str(error)`), so this is how its figures look.
+    """
+    x = float(x)
+    if math.isnan(x) or math.isinf(x):
+        return repr(x)
+    text = "%.12g" % x
+    if text.lstrip("-").isdigit():
+        text += ".0"
+    return text
+
+
+def truncated(x, width=5):
+    """The chapter 8 notebook's `str(error / n)[0:5]`: Python 3 str, cut (not rounded) to `width` chars."""
+    return str(float(x))[:width]
+
+
+def py3_str(x):
+    """Python 3's str(float) (shortest repr), as the chapter 5 and 8 notebooks print."""
+    return str(float(x))
+
+
+# ---- the book's weights in PyTorch's layout ----------------------------------------------------------
+def book_linear(weights_in_out):
+    """A float64 `nn.Linear(in, out, bias=False)` holding the book's (in, out) matrix.
+
+    The book multiplies `layer.dot(weights)` with weights of shape (in, out); PyTorch's Linear
+    computes `x @ weight.T` with weight (out, in), so the weight is the book's matrix transposed.
+    It is kept as the transposed *view* of the book's array, so the products run on the very same
+    memory layout as the book's numpy code and give the same bits.
+    """
+    weights = np.array(weights_in_out, dtype=np.float64)
+    if weights.ndim == 1:  # the book's one-output vectors: weights[i] belongs to input i
+        weights = weights[:, None]
+    linear = nn.Linear(weights.shape[0], weights.shape[1], bias=False).double()
+    linear.weight.data = weights.T
+    return linear
+
+
+def rows_as_tensors(array):
+    """One (1, features) float64 Tensor per row: the book's `images[i:i+1]` slices, made once."""
+    array = np.asarray(array, dtype=np.float64)
+    return [Tensor(array[i:i + 1]) for i in range(len(array))]
+
+
+# ---- the book's backward-pass quirks, as layers ----------------------------------------------------
+class _BookReLUFunction(Function):
+    """Forward: relu. Backward: the gradient passes unchanged (slope 1 everywhere)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return (x >= 0) * x  # the notebook's relu, literally
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class BookReLU(nn.Module):
+    """The ReLU of Grokking Deep Learning's chapter 8 notebook, *including its backward bug*.
+
+    The book multiplies the hidden delta by `relu2deriv(layer_1)` with `relu2deriv = lambda x: x >= 0`
+    applied to the relu's OUTPUT, which is never negative: the factor is always 1, so the book
+    back-propagates as if the hidden layer were linear. This layer does the same: relu forward,
+    identity backward. `tinygrad_like.gradcheck` rejects it (its backward is not relu's derivative);
+    `nn.ReLU` is the correct layer and learns better (see ch8_mnist).
+    """
+
+    def forward(self, x):
+        return _BookReLUFunction.apply(x)
+
+
+class _BookDropoutFunction(Function):
+    """Forward: x * mask * 2. Backward: grad * mask, i.e. HALF the true gradient (the book's code)."""
+
+    @staticmethod
+    def forward(ctx, x, mask=None):
+        ctx.mask = mask
+        return x * (mask * 2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.mask
+
+
+class BookDropout(nn.Module):
+    """The book's dropout: in training, `mask = np.random.randint(2, size=x.shape)` and `x * mask * 2`.
+
+    The mask comes from numpy's legacy global generator (`np.random.seed(1)` at the top of the
+    notebook), one draw per forward call, exactly as the notebook draws it, so the same seed gives
+    the same masks. In eval mode it is the identity and draws nothing.
+
+    With `book_backward=True` (the default) the backward pass multiplies by `mask`, as the notebook
+    does (`layer_1_delta *= dropout_mask`), not by the `mask * 2` of the forward pass: the layers
+    below it learn at half the rate. `book_backward=False` gives the true gradient.
+    """
+
+    def __init__(self, book_backward=True):
+        super().__init__()
+        self.book_backward = book_backward
+
+    def forward(self, x):
+        if not self.training:
+            return x
+        mask = np.random.randint(2, size=x.shape)
+        if self.book_backward:
+            return _BookDropoutFunction.apply(x, mask=mask)
+        return x * Tensor._wrap((mask * 2).astype(x.dtype))
+
+    def extra_repr(self):
+        return f"p=0.5, book_backward={self.book_backward}"
+
+
+# ---- the demo's comparison rows ---------------------------------------------------------------------
+class Row(NamedTuple):
+    """One line of the demo's table: a figure the source prints, and ours."""
+    network: str
+    book: str
+    ours: str
+    match: str  # "yes", "NO", or a note such as "n/a" (no figure in the source) or "~0.01"
+
+
+def exact_row(network, book, ours):
+    return Row(network, book, ours, "yes" if book == ours else "NO")
+
+
+def close_row(network, book, ours, tolerance, shown=None):
+    """A row whose figure the source prints rounded or truncated: a match within `tolerance`."""
+    book_values, our_values = np.atleast_1d(np.asarray(book, float)), np.atleast_1d(np.asarray(ours, float))
+    ok = book_values.shape == our_values.shape and bool(np.all(np.abs(book_values - our_values) <= tolerance))
+    show = shown or (lambda v: ", ".join("%.4g" % x for x in np.atleast_1d(v)))
+    return Row(network, show(book), show(ours), f"yes (±{tolerance:g})" if ok else "NO")
+
+
+def info_row(network, ours, note="n/a (no figure in the source)"):
+    return Row(network, "-", ours, note)
+
+
+# ---- progress on long runs ------------------------------------------------------------------------
+class Progress:
+    """tqdm when it is installed, else one plain-text line rewritten in place (or nothing if quiet)."""
+
+    def __init__(self, total, description, enabled=True, stream=None):
+        self.total, self.description, self.count = total, description, 0
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.start = time.time()
+        self._bar = None
+        self._last = 0.0
+        if enabled:
+            try:
+                from tqdm import tqdm
+                self._bar = tqdm(total=total, desc=description, leave=False, file=self.stream)
+            except ImportError:
+                pass
+
+    def update(self, n=1):
+        self.count += n
+        if not self.enabled:
+            return
+        if self._bar is not None:
+            self._bar.update(n)
+            return
+        now = time.time()
+        if now - self._last >= 0.5 or self.count == self.total:
+            self._last = now
+            done = self.count / self.total if self.total else 1.0
+            bar = "#" * int(30 * done)
+            self.stream.write(f"\r{self.description}: [{bar:<30}] {self.count}/{self.total} "
+                              f"{now - self.start:5.1f}s")
+            self.stream.flush()
+
+    def close(self):
+        if not self.enabled:
+            return
+        if self._bar is not None:
+            self._bar.close()
+        else:
+            self.stream.write("\r" + " " * (len(self.description) + 60) + "\r")
+            self.stream.flush()
+
+
+# ---- where the data is ------------------------------------------------------------------------------
+TITANIC_ENV_VAR = "TINYGRAD_LIKE_TITANIC"
+
+
+def default_titanic_csv():
+    """Kaggle's train.csv: $TINYGRAD_LIKE_TITANIC, ./data/titanic/train.csv or
+    ../shared/data/titanic/train.csv (relative to the current directory), else None."""
+    candidates = ([Path(os.environ[TITANIC_ENV_VAR])] if os.environ.get(TITANIC_ENV_VAR) else []) + [
+        Path("data/titanic/train.csv"), Path("../shared/data/titanic/train.csv")]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return None
