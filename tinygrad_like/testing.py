@@ -26,8 +26,14 @@ def shapes(min_dims=0, max_dims=3, min_side=1, max_side=4):
 
 def arrays(shape=None, dtype=np.float64, min_value=-3.0, max_value=3.0, **shape_options):
     """numpy arrays of `shape` (drawn with `shapes(**shape_options)` when None), finite values in bounds."""
-    elements = st.floats(min_value, max_value, allow_nan=False, allow_infinity=False,
-                         width=np.dtype(dtype).itemsize * 8)
+    dtype = np.dtype(dtype)
+    # hypothesis wants bounds exact at the width: round them inwards (0.1 is no float32)
+    low, high = dtype.type(min_value), dtype.type(max_value)
+    if low < min_value:
+        low = np.nextafter(low, dtype.type(np.inf))
+    if high > max_value:
+        high = np.nextafter(high, dtype.type(-np.inf))
+    elements = st.floats(float(low), float(high), allow_nan=False, allow_infinity=False, width=dtype.itemsize * 8)
     return hnp.arrays(dtype, shapes(**shape_options) if shape is None else shape, elements=elements)
 
 
