@@ -183,12 +183,13 @@ class Progress:
             self._bar.update(n)
             return
         now = time.time()
-        if now - self._last >= 0.5 or self.count == self.total:
+        interval = 0.5 if self.stream.isatty() else 10.0  # a log file gets a line every 10 s
+        if now - self._last >= interval or self.count == self.total:
             self._last = now
             done = self.count / self.total if self.total else 1.0
             bar = "#" * int(30 * done)
             self.stream.write(f"\r{self.description}: [{bar:<30}] {self.count}/{self.total} "
-                              f"{now - self.start:5.1f}s")
+                              f"{now - self.start:5.1f}s" + ("" if self.stream.isatty() else "\n"))
             self.stream.flush()
 
     def close(self):
@@ -196,7 +197,7 @@ class Progress:
             return
         if self._bar is not None:
             self._bar.close()
-        else:
+        elif self.stream.isatty():
             self.stream.write("\r" + " " * (len(self.description) + 60) + "\r")
             self.stream.flush()
 

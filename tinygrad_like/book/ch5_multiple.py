@@ -158,19 +158,24 @@ def _same(book, ours):
     return float(book) == float(ours)
 
 
+def _short(values):
+    return "[" + ", ".join("%.8g" % v for v in values) + "]"
+
+
 def rows():
+    """Rows for the demo; shown to 8 digits, matched to the last bit (see _same)."""
     ours = figures()
     result = []
     for name, book_name in [("multiple inputs", "multiple inputs"), ("freezing one weight", "freezing one weight"),
                             ("freezing one weight (frozen parameter)", "freezing one weight")]:
         book, mine = BOOK[book_name], ours[name]
-        result.append(exact_row(f"ch5 {name}: last Weights", repr(book[-1][3]), repr(mine[-1][3]))._replace(
+        result.append(exact_row(f"ch5 {name}: last Weights", _short(book[-1][3]), _short(mine[-1][3]))._replace(
             match="yes" if _same(book, mine) else "NO"))
     book, mine = BOOK["multiple outputs"], ours["multiple outputs"]
-    result.append(exact_row("ch5 multiple outputs: Weights", repr(book[0]), repr(mine[0]))._replace(
+    result.append(exact_row("ch5 multiple outputs: Weights", _short(book[0]), _short(mine[0]))._replace(
         match="yes" if _same(book, mine) else "NO"))
     book, mine = BOOK["multiple inputs & outputs"], ours["multiple inputs & outputs"]
-    result.append(exact_row("ch5 multiple inputs & outputs: weights", repr(book[2]), repr(mine[2]))._replace(
+    result.append(exact_row("ch5 multiple inputs & outputs: weights[2]", _short(book[2]), _short(mine[2]))._replace(
         match="yes" if _same(book, mine) else "NO"))
     return result
 
