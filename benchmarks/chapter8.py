@@ -130,8 +130,8 @@ def book_module():
     return names[0] if names else None
 
 
-def measure(frameworks, epochs=3, rounds=3, n_images=N_IMAGES):
-    """Median wall time of the whole loop per framework (interleaved rounds), with the last epoch's
+def measure_loop(frameworks, epochs=3, rounds=3, n_images=N_IMAGES):
+    """The fallback: median wall time of the whole loop per framework (interleaved rounds), with the last epoch's
     error and accuracy, and a check that every framework ends with numpy's weights."""
     images, labels, source = load_data(n_images)
     times = {name: [] for name in frameworks}
@@ -150,5 +150,93 @@ def measure(frameworks, epochs=3, rounds=3, n_images=N_IMAGES):
         match = all(np.allclose(a, b, rtol=1e-7, atol=1e-10) for a, b in zip(reference, weights))
         rows.append(dict(framework=name, seconds=float(np.median(times[name])), error=error / len(images),
                          accuracy=correct / len(images), weights_match=match))
-    return dict(source=source, epochs=epochs, images=len(images), rounds=rounds, rows=rows,
+    return dict(kind="loop", source=source, epochs=epochs, images=len(images), rounds=rounds, rows=rows,
                 book_module=book_module())
+
+
+# ---- the reproduction: tinygrad_like.book.ch8_mnist against the book's own notebook code ----------
+def book_notebook(data, iterations, schedule=350):
+    """The chapter 8 notebook's first network, verbatim (its relu2deriv quirk included), returning
+    the rows it prints as (iteration, train error, train accuracy, test error, test accuracy)."""
+    images, labels, test_images, test_labels = data
+
+    def relu(x):
+        return (x >= 0) * x
+
+    def relu2deriv(output):
+        return output >= 0
+
+    alpha, hidden_size = ALPHA, HIDDEN_SIZE
+    np.random.seed(1)
+    weights_0_1 = 0.2 * np.random.random((784, hidden_size)) - 0.1
+    weights_1_2 = 0.2 * np.random.random((hidden_size, 10)) - 0.1
+    rows = []
+    for j in range(iterations):
+        error, correct_cnt = (0.0, 0)
+        for i in range(len(images)):
+            layer_0 = images[i:i + 1]
+            layer_1 = relu(np.dot(layer_0, weights_0_1))
+            layer_2 = np.dot(layer_1, weights_1_2)
+            error += np.sum((labels[i:i + 1] - layer_2) ** 2)
+            correct_cnt += int(np.argmax(layer_2) == np.argmax(labels[i:i + 1]))
+            layer_2_delta = (labels[i:i + 1] - layer_2)
+            layer_1_delta = layer_2_delta.dot(weights_1_2.T) * relu2deriv(layer_1)
+            weights_1_2 += alpha * layer_1.T.dot(layer_2_delta)
+            weights_0_1 += alpha * layer_0.T.dot(layer_1_delta)
+        train = (error / float(len(images)), correct_cnt / float(len(images)))
+        if j % 10 == 0 or j == schedule - 1:
+            error, correct_cnt = (0.0, 0)
+            for i in range(len(test_images)):
+                layer_0 = test_images[i:i + 1]
+                layer_1 = relu(np.dot(layer_0, weights_0_1))
+                layer_2 = np.dot(layer_1, weights_1_2)
+                error += np.sum((test_labels[i:i + 1] - layer_2) ** 2)
+                correct_cnt += int(np.argmax(layer_2) == np.argmax(test_labels[i:i + 1]))
+            rows.append((j, *train, error / float(len(test_images)), correct_cnt / float(len(test_images))))
+    return rows
+
+
+def reproduction():
+    """(tinygrad_like.book.ch8_mnist, the book's MNIST data), or None when either is missing."""
+    try:
+        from tinygrad_like.book import ch8_mnist
+        from tinygrad_like.data import book_mnist
+        data = book_mnist()
+    except (ImportError, FileNotFoundError, ValueError):
+        return None
+    return (ch8_mnist, data) if hasattr(ch8_mnist, "run") else None
+
+
+def measure_reproduction(module, data, iterations=11, rounds=3):
+    """Median wall time of `ch8_mnist.run("plain", relu="book")` and of the notebook's numpy code for
+    the same iterations (the test pass included at every printed row); their rows must agree."""
+    runs = {
+        "numpy": lambda: book_notebook(data, iterations),
+        "tinygrad_like": lambda: [tuple(row) for row in module.run("plain", "book", data, iterations=iterations,
+                                                                     progress=False)],
+    }
+    times, rows = {name: [] for name in runs}, {}
+    names = list(runs)
+    for round_index in range(rounds):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            start = time.perf_counter()
+            rows[name] = runs[name]()
+            times[name].append(time.perf_counter() - start)
+    reference = np.array(rows["numpy"], dtype=float)
+    result_rows = []
+    for name in names:
+        mine = np.array(rows[name], dtype=float)
+        match = mine.shape == reference.shape and np.allclose(mine, reference, rtol=1e-9, atol=1e-12)
+        result_rows.append(dict(framework=name, seconds=float(np.median(times[name])), last_row=rows[name][-1],
+                                rows_match=bool(match)))
+    return dict(kind="reproduction", iterations=iterations, rounds=rounds, rows=result_rows,
+                module=module.__name__, printed_rows=len(reference))
+
+
+def measure(frameworks, epochs=3, rounds=3, iterations=11):
+    """The reproduction when tinygrad_like.book has chapter 8 and MNIST is present, else the loop."""
+    found = reproduction()
+    if found is not None:
+        return measure_reproduction(*found, iterations=iterations, rounds=rounds)
+    return measure_loop(frameworks, epochs=epochs, rounds=rounds)

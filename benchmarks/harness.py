@@ -124,10 +124,12 @@ class Runner:
     step(): one timed step; returns the framework's loss (training) or output (inference).
     value(result): that result as a numpy value (a float for a loss).
     weights(): the current weights as numpy arrays in `Setup.params` order and layout.
+    parts: the pieces of a framework step (see profiling.phases), when the step is the standard one.
     """
     step: Callable[[], object]
     value: Callable[[object], object]
     weights: Callable[[], List[np.ndarray]]
+    parts: Optional[dict] = None  # model, optimizer, loss(prediction, target), x, y, batch: for profiling
 
 
 @dataclass
@@ -215,25 +217,37 @@ class Timing:
         return statistics.median(self.samples)
 
 
-def time_interleaved(runners, steps, rounds=7, warmup=None):
+def time_interleaved(runners, steps, rounds=7, warmup=None, clock="wall"):
     """Median seconds per step of each runner, the runners interleaved in `rounds` rounds of `steps`
-    steps each, in an order rotated every round so that no framework always runs first or last."""
+    steps each, in an order rotated every round so that no framework always runs first or last.
+
+    clock="wall": time.perf_counter around every step (what a user waits for).
+    clock="cpu": time.process_time (CPU time of all the process's threads) over chunks of steps of
+    about a millisecond, each sample the chunk's mean: on a machine shared with other work, with one
+    BLAS thread, this leaves out the time the process waited for a core. (Reading the CPU clock
+    costs about a microsecond, hence the chunks.)
+    """
     names = list(runners)
     warmup = max(3, steps // 5) if warmup is None else warmup
+    chunks = {}
     for name in names:
         step = runners[name].step
+        start = time.perf_counter()
         for _ in range(warmup):
             step()
+        per_step = (time.perf_counter() - start) / max(warmup, 1)
+        chunks[name] = 1 if clock == "wall" else max(1, min(steps, int(1e-3 / max(per_step, 1e-7))))
+    read = time.perf_counter if clock == "wall" else time.process_time
     timings = {name: Timing() for name in names}
-    clock = time.perf_counter
     for round_index in range(rounds):
         shift = round_index % len(names)
         for name in names[shift:] + names[:shift]:
-            step, samples = runners[name].step, []
-            for _ in range(steps):
-                start = clock()
-                result = step()
-                samples.append(clock() - start)
+            step, chunk, samples = runners[name].step, chunks[name], []
+            for _ in range(max(1, steps // chunk)):
+                start = read()
+                for _ in range(chunk):
+                    result = step()
+                samples.append((read() - start) / chunk)
             timing = timings[name]
             timing.samples.extend(samples)
             timing.round_medians.append(statistics.median(samples))

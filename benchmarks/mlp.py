@@ -221,7 +221,8 @@ def tinygrad_like_runner(setup, deterministic):
         opt.step()
         return loss
 
-    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model),
+                  parts=dict(model=model, optimizer=opt, loss=F.mse_loss, x=X, y=Y, batch=batch))
 
 
 def torch_runner(setup, deterministic):
@@ -244,4 +245,5 @@ def torch_runner(setup, deterministic):
         opt.step()
         return loss
 
-    return Runner(step, harness.torch_value, lambda: harness.torch_weights(model))
+    return Runner(step, harness.torch_value, lambda: harness.torch_weights(model),
+                  parts=dict(model=model, optimizer=opt, loss=F.mse_loss, x=X, y=Y, batch=batch))

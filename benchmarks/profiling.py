@@ -12,6 +12,7 @@ import os
 import pstats
 import time
 
+from benchmarks import harness
 from benchmarks.workloads import WORKLOADS
 
 PACKAGE = "tinygrad_like"
@@ -52,6 +53,51 @@ def profile(workload, steps, framework="tinygrad_like", seed=0):
                 profiled_us=profiled * 1e6, rows=rows)
 
 
+PHASES = ("slice batch", "zero_grad", "forward", "loss", "backward", "optimizer step")
+
+
+def phases(workload, framework="tinygrad_like", steps=500, seed=0):
+    """Median µs per phase of the standard step (no profiler: perf_counter between the phases)."""
+    import statistics
+
+    setup, runners = workload.runners([framework], seed)
+    parts = runners[framework].parts
+    if parts is None:
+        return None
+    model, opt, loss_fn, X, Y, batch = (parts[k] for k in ("model", "optimizer", "loss", "x", "y", "batch"))
+    starts, clock = setup.batch_starts(), time.perf_counter
+    samples = {name: [] for name in PHASES + ("total",)}
+    for k in range(steps + max(10, steps // 10)):
+        t0 = clock()
+        start = next(starts)
+        x, y = X[start:start + batch], Y[start:start + batch]
+        t1 = clock()
+        opt.zero_grad()
+        t2 = clock()
+        prediction = model(x)
+        t3 = clock()
+        loss = loss_fn(prediction, y)
+        t4 = clock()
+        loss.backward()
+        t5 = clock()
+        opt.step()
+        t6 = clock()
+        if k >= steps // 10:  # after a warm-up
+            for name, (a, b) in zip(PHASES + ("total",), [(t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5),
+                                                           (t5, t6), (t0, t6)]):
+                samples[name].append((b - a) * 1e6)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def format_phases(workload_name, by_framework):
+    names = [n for n, p in by_framework.items() if p]
+    lines = [f"Phases of the {workload_name} step, median µs (perf_counter between phases, no profiler):", "",
+             "| phase | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for phase in PHASES + ("total",):
+        lines.append(f"| {phase} | " + " | ".join(f"{by_framework[n][phase]:.1f}" for n in names) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def format_profile(result, top=15):
     rows = result["rows"]
     lines = [f"### {result['workload']} ({result['framework']}): {result['plain_us']:.1f} µs/step unprofiled, "
@@ -77,10 +123,15 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--framework", default="tinygrad_like")
+    parser.add_argument("--threads", type=int, help="BLAS threads for numpy (threadpoolctl) and torch")
     args = parser.parse_args(argv)
+    if args.threads:
+        harness.limit_threads(args.threads)
     for name in args.workloads:
         workload = WORKLOADS[name]
         steps = args.steps or max(20, workload.steps)
+        frameworks = [f for f in ("tinygrad_like", "torch") if f in harness.available_frameworks()]
+        print(format_phases(name, {f: phases(workload, f, steps) for f in frameworks}))
         print(format_profile(profile(workload, steps, args.framework), args.top))
         print()
 

@@ -22,7 +22,7 @@ if __package__ in (None, ""):  # `python benchmarks/run.py`: import the package 
 
 import numpy as np  # noqa: E402
 
-from benchmarks import chapter8, harness, machine, memory, mlp, profiling  # noqa: E402
+from benchmarks import chapter8, harness, machine, memory, micro, mlp, profiling  # noqa: E402
 from benchmarks.workloads import WORKLOADS  # noqa: E402
 
 EXTRAS = ("memory", "chapter8", "profile")
@@ -39,10 +39,14 @@ def parse_args(argv):
                         help=f"run only these (repeat or comma-separate): {', '.join(list(WORKLOADS) + list(EXTRAS))}")
     parser.add_argument("--quick", action="store_true", help="a quick pass: fewer steps, rounds and epochs")
     parser.add_argument("--threads", type=int, help="BLAS threads for numpy (threadpoolctl) and torch")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall: perf_counter per step (default); cpu: process CPU time over ~1 ms chunks of "
+                             "steps, for a machine shared with other work (use with --threads 1)")
     parser.add_argument("--mnist", action="store_true", help="use the real MNIST images (if present) instead of "
                                                             "random MNIST-shaped data")
     parser.add_argument("--memory-steps", type=int, help="steps of the memory run (default 1000; 300 with --quick)")
-    parser.add_argument("--ch8-epochs", type=int, help="epochs of the chapter 8 loop (default 3; 1 with --quick)")
+    parser.add_argument("--ch8-iterations", type=int, help="iterations (epochs) of the chapter 8 run (default 11, "
+                                                          "the book's rows I:0 and I:10; 1 with --quick)")
     parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=None,
                         help="write RESULTS.md (default: only after a full, non-quick run)")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -54,7 +58,7 @@ def parse_args(argv):
     args.names = names or list(WORKLOADS) + list(EXTRAS)
     args.rounds = args.rounds or (3 if args.quick else 7)
     args.memory_steps = args.memory_steps or (300 if args.quick else 1000)
-    args.ch8_epochs = args.ch8_epochs or (1 if args.quick else 3)
+    args.ch8_iterations = args.ch8_iterations or (1 if args.quick else 11)
     if args.write is None:
         args.write = not args.only and not args.quick
     return args
@@ -71,7 +75,7 @@ def run_workload(workload, frameworks, args):
     summary = harness.guard(workload, frameworks)
     setup, runners = workload.runners(frameworks)
     steps = steps_for(workload, args)
-    timings = harness.time_interleaved(runners, steps, args.rounds)
+    timings = harness.time_interleaved(runners, steps, args.rounds, clock=args.clock)
     for name, timing in timings.items():  # the timed runs must stay finite, too
         value = runners[name].value(timing.last_result)
         if not np.all(np.isfinite(value)):
@@ -139,9 +143,27 @@ def memory_table(rows):
     return "\n".join(lines)
 
 
-def chapter8_table(result):
+def chapter8_section(result):
     base = next(r for r in result["rows"] if r["framework"] == harness.BASELINE)["seconds"]
-    lines = ["| framework | wall time s | ratio | last-epoch error | last-epoch accuracy | weights match numpy? |",
+    if result["kind"] == "reproduction":
+        lines = [f"`{result['module']}.run(\"plain\", relu=\"book\")` (784-40-10, one image per step, float64, "
+                 f"alpha 0.005) for {result['iterations']} iteration(s) over the first 1000 real MNIST images, the "
+                 f"test pass over all 10000 at each printed row ({result['printed_rows']} row(s)), against the book's "
+                 f"own notebook code for the same iterations (per-image training and test loops); median of "
+                 f"{result['rounds']} interleaved run(s).\n",
+                 "| code | wall time s | ratio | last printed row (I, train err, train acc, test err, test acc) | "
+                 "rows match the notebook code? |", "|---|---|---|---|---|"]
+        for r in result["rows"]:
+            row = ", ".join(f"{float(v):.4g}" for v in r["last_row"])
+            lines.append(f"| {r['framework']} | {r['seconds']:.2f} | {r['seconds'] / base:.2f}x | {row} | "
+                         f"{'yes' if r['rows_match'] else '**no**'} |")
+        return "\n".join(lines)
+    book = (f"`tinygrad_like.book.{result['book_module']}` exists but has no `run`; "
+            if result["book_module"] else "No chapter 8 module in `tinygrad_like.book` (or no MNIST); ")
+    lines = [f"{book}so this is a per-image 784-40-10 ReLU loop (float64, alpha 0.005) over {result['images']} "
+             f"images x {result['epochs']} epoch(s) on {result['source']}, median of {result['rounds']} interleaved "
+             "run(s): the book's numpy code against the same loop written with each framework.\n",
+             "| framework | wall time s | ratio | last-epoch error | last-epoch accuracy | weights match numpy? |",
              "|---|---|---|---|---|---|"]
     for r in result["rows"]:
         lines.append(f"| {r['framework']} | {r['seconds']:.2f} | {r['seconds'] / base:.2f}x | {r['error']:.4f} | "
@@ -164,11 +186,13 @@ def machine_lines(facts):
     return "\n".join(lines)
 
 
-def report(args, facts, rows, memory_rows, ch8, profiles, load_after):
+def report(args, facts, rows, memory_rows, ch8, profiles, micro_tables, load_after):
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     command = "python -m benchmarks " + " ".join(sys.argv[1:])
+    clock = ("wall clock (time.perf_counter per step)" if args.clock == "wall" else
+             "CPU time (time.process_time over ~1 ms chunks of steps)")
     parts = [f"# Benchmark results\n\n{now}, `{command.strip()}`; data: {mlp.data_source()} "
-             f"(MNIST-shaped for the 784-input nets).\n", "## Machine\n", machine_lines(facts),
+             f"(MNIST-shaped for the 784-input nets); clock: {clock}.\n", "## Machine\n", machine_lines(facts),
              f"- load average before / after the run: {' '.join(f'{x:.2f}' for x in facts['load_average'])} / "
              f"{' '.join(f'{x:.2f}' for x in load_after)} (the machine may be shared: timings are interleaved "
              "so that load affects every framework alike)\n"]
@@ -185,17 +209,14 @@ def report(args, facts, rows, memory_rows, ch8, profiles, load_after):
                   f"VmRSS rises by at most {memory.LEAK_TOLERANCE_KB // 1024} MiB between the checkpoint and the last "
                   "step (graphs are freed).\n"]
     if ch8:
-        book = (f"`tinygrad_like.book.{ch8['book_module']}` exists but is not wired in yet; "
-                if ch8["book_module"] else "no chapter 8 module in `tinygrad_like.book` yet; ")
-        parts += [f"## Chapter 8 loop: wall time\n",
-                  f"{book}so this is the book's per-image 784-40-10 ReLU loop (float64, alpha 0.005) over "
-                  f"{ch8['images']} images x {ch8['epochs']} epoch(s) on {ch8['source']}, median of "
-                  f"{ch8['rounds']} interleaved run(s): the book's numpy code against the same loop with "
-                  "tinygrad_like (zero_grad, 0.5 * mse_loss(sum), backward, SGD step, loss.item(), argmax).\n",
-                  chapter8_table(ch8) + "\n"]
+        parts += ["## Chapter 8 MNIST: wall time\n", chapter8_section(ch8) + "\n"]
     if profiles:
-        parts += ["## Profiles (cProfile, tinygrad_like step)\n"] + [profiling.format_profile(p, top=12) + "\n"
-                                                                      for p in profiles]
+        parts += ["## Where tinygrad_like's time goes\n"]
+        for name, by_phase, profile in profiles:
+            parts += [f"### {name}\n", profiling.format_phases(name, by_phase), profiling.format_profile(profile, top=10) + "\n"]
+    if micro_tables:
+        parts += ["### Per-call overhead on the streetlight's shapes (timeit, best of 7)\n",
+                  micro.format_tables(*micro_tables) + "\n"]
     return "\n".join(parts)
 
 
@@ -228,14 +249,18 @@ def main(argv=None):
         memory_rows = memory.summarize(memory.measure(frameworks, args.memory_steps, args.threads))
     ch8 = None
     if "chapter8" in args.names:
-        print(f"chapter8: {args.ch8_epochs} epoch(s) ...", flush=True)
-        ch8 = chapter8.measure(frameworks, epochs=args.ch8_epochs, rounds=1 if args.quick else 3)
-    profiles = []
+        print(f"chapter8: {args.ch8_iterations} iteration(s) ...", flush=True)
+        ch8 = chapter8.measure(frameworks, epochs=args.ch8_iterations, iterations=args.ch8_iterations,
+                               rounds=1 if args.quick else 3)
+    profiles, micro_tables = [], None
     if "profile" in args.names:
+        print("profile: phases, cProfile and per-call overhead ...", flush=True)
         for name in PROFILED:
-            workload = WORKLOADS[name]
-            profiles.append(profiling.profile(workload, steps_for(workload, args)))
-    text = report(args, facts, rows, memory_rows, ch8, profiles, os.getloadavg())
+            workload, steps = WORKLOADS[name], steps_for(WORKLOADS[name], args)
+            by_phase = {f: profiling.phases(workload, f, steps) for f in frameworks if f != harness.BASELINE}
+            profiles.append((name, by_phase, profiling.profile(workload, steps)))
+        micro_tables = micro.measure()
+    text = report(args, facts, rows, memory_rows, ch8, profiles, micro_tables, os.getloadavg())
     print()
     print(text)
     if args.write:

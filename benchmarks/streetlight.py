@@ -58,18 +58,23 @@ def tinygrad_like_runner(setup, deterministic):
     model = nn.Sequential(nn.Linear(3, HIDDEN_SIZE, bias=False), nn.ReLU(), nn.Linear(HIDDEN_SIZE, 1, bias=False)).double()
     harness.load_tinygrad_like(model, setup.params)
     opt = optim.SGD(model.parameters(), lr=setup.lr)
+
+    def half_sse(prediction, target):
+        return 0.5 * F.mse_loss(prediction, target, reduction="sum")
+
     streetlights, walk_vs_stop, starts = tl.Tensor(setup.x), tl.Tensor(setup.y), setup.batch_starts()
 
     def step():
         i = next(starts)
         opt.zero_grad()
         prediction = model(streetlights[i:i + 1])
-        loss = 0.5 * F.mse_loss(prediction, walk_vs_stop[i:i + 1], reduction="sum")
+        loss = half_sse(prediction, walk_vs_stop[i:i + 1])
         loss.backward()
         opt.step()
         return loss
 
-    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model),
+                  parts=dict(model=model, optimizer=opt, loss=half_sse, x=streetlights, y=walk_vs_stop, batch=1))
 
 
 def torch_runner(setup, deterministic):
@@ -79,18 +84,23 @@ def torch_runner(setup, deterministic):
     model = nn.Sequential(nn.Linear(3, HIDDEN_SIZE, bias=False), nn.ReLU(), nn.Linear(HIDDEN_SIZE, 1, bias=False)).double()
     harness.load_torch(model, setup.params)
     opt = torch.optim.SGD(model.parameters(), lr=setup.lr)
+
+    def half_sse(prediction, target):
+        return 0.5 * F.mse_loss(prediction, target, reduction="sum")
+
     streetlights, walk_vs_stop, starts = torch.from_numpy(setup.x), torch.from_numpy(setup.y), setup.batch_starts()
 
     def step():
         i = next(starts)
         opt.zero_grad()
         prediction = model(streetlights[i:i + 1])
-        loss = 0.5 * F.mse_loss(prediction, walk_vs_stop[i:i + 1], reduction="sum")
+        loss = half_sse(prediction, walk_vs_stop[i:i + 1])
         loss.backward()
         opt.step()
         return loss
 
-    return Runner(step, harness.torch_value, lambda: harness.torch_weights(model))
+    return Runner(step, harness.torch_value, lambda: harness.torch_weights(model),
+                  parts=dict(model=model, optimizer=opt, loss=half_sse, x=streetlights, y=walk_vs_stop, batch=1))
 
 
 WORKLOAD = Workload(

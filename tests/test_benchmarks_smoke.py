@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `benchmarks` is a top-level package beside tinygrad_like, not installed
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import chapter8, harness, memory, profiling, run  # noqa: E402
+from benchmarks import chapter8, harness, memory, micro, profiling, run  # noqa: E402
 from benchmarks.workloads import WORKLOADS  # noqa: E402
 
 FRAMEWORKS = harness.available_frameworks()
@@ -76,11 +76,34 @@ def test_memory_child_runs_and_summarizes():
 
 
 def test_chapter8_loops_agree():
-    result = chapter8.measure(FRAMEWORKS, epochs=1, rounds=1, n_images=5)
+    result = chapter8.measure_loop(FRAMEWORKS, epochs=1, rounds=1, n_images=5)
     assert all(row["weights_match"] for row in result["rows"]), result["rows"]
+    assert "per-image 784-40-10" in run.chapter8_section(result)
+
+
+@pytest.mark.mnist
+def test_chapter8_reproduction_matches_the_notebook_code():
+    found = chapter8.reproduction()
+    if found is None:
+        pytest.skip("needs MNIST and tinygrad_like.book.ch8_mnist")
+    result = chapter8.measure_reproduction(*found, iterations=1, rounds=1)
+    assert all(row["rows_match"] for row in result["rows"]), result["rows"]
+    assert "0.6488" in run.chapter8_section(result)  # the book's I:0 Test-Acc
 
 
 def test_profile_lists_tinygrad_like_functions():
     result = profiling.profile(WORKLOADS["streetlight"], steps=5)
     assert any(row["ours"] for row in result["rows"])
     assert "tinygrad_like functions by self time" in profiling.format_profile(result)
+
+
+def test_phases_and_micro_cases_run():
+    phases = profiling.phases(WORKLOADS["streetlight"], "tinygrad_like", steps=5)
+    assert set(phases) == set(profiling.PHASES) | {"total"}
+    assert "| forward |" in profiling.format_phases("streetlight", {"tinygrad_like": phases})
+    for name, ours, theirs in micro.cases():
+        ours()
+        if theirs is not None:
+            theirs()
+    for name, function in micro.numpy_facts():
+        function()
