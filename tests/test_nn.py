@@ -95,13 +95,20 @@ def test_reassigning_an_attribute_keeps_its_position_and_replaces_the_object():
     np.testing.assert_array_equal(dict(model.named_parameters())["scale"].data, [3.0, 3.0])
 
 
-def test_deleting_or_overwriting_with_a_plain_value_unregisters():
+def test_deleting_or_setting_to_none_unregisters():
     model = TwoLayers()
     del model.first
-    model.scale = 2.0
+    model.scale = None
     assert [name for name, _ in model.named_parameters()] == [
         "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
     assert [name for name, _ in model.named_children()] == ["layers"]
+
+
+def test_overwriting_a_parameter_with_a_plain_value_is_an_error_as_in_pytorch():
+    model = TwoLayers()
+    with pytest.raises(TypeError, match=r"cannot assign a float to parameter 'scale'.*Parameter or None"):
+        model.scale = 2.0
+    assert "scale" in dict(model.named_parameters())
 
 
 def test_assigning_before_super_init_is_a_clear_error():

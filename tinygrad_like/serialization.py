@@ -47,35 +47,32 @@ def save(obj, path):
             np.savez(file, **arrays)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp creates 0600; give the permissions open() would
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def load(path):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load(): no checkpoint at {path!r}")
+    arrays = _read_archive(path)
+    if _STRUCTURE_KEY not in arrays:
+        raise ValueError(f"load(): {path!r} is an .npz archive but not a tinygrad_like checkpoint (it has no "
+                         "structure entry); write checkpoints with tinygrad_like.save")
     try:
-        loaded = np.load(path, allow_pickle=False)
-        if not hasattr(loaded, "files"):  # np.load reads a .npy file as one array, which has no `with` protocol
-            raise ValueError(f"load(): {path!r} is a single numpy array (.npy), not a tinygrad_like checkpoint; "
-                             "write checkpoints with tinygrad_like.save")
-        with loaded as archive:
-            if _STRUCTURE_KEY not in archive.files:
-                raise ValueError(f"load(): {path!r} is an .npz archive but not a tinygrad_like checkpoint (it has "
-                                 "no structure entry); write checkpoints with tinygrad_like.save")
-            header = json.loads(str(archive[_STRUCTURE_KEY]))
-            arrays = {key: archive[key] for key in archive.files if key != _STRUCTURE_KEY}
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, json.JSONDecodeError) as error:
-        raise ValueError(f"load(): {path!r} is not a readable tinygrad_like checkpoint (truncated, corrupted or "
-                         f"another kind of file): {error}") from error
-    except ValueError as error:
-        if "tinygrad_like" in str(error):
-            raise
-        raise ValueError(f"load(): {path!r} is not a readable tinygrad_like checkpoint (truncated, corrupted or "
-                         f"another kind of file, or it holds pickled objects): {error}") from error
+        header = json.loads(str(arrays.pop(_STRUCTURE_KEY)))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"load(): {path!r} is not a readable tinygrad_like checkpoint: its structure entry is not "
+                         f"JSON ({error})") from error
     if not isinstance(header, dict):
         raise ValueError(f"load(): {path!r} has a structure entry that is not a tinygrad_like header")
     if header.get("format") != _FORMAT or header.get("version") != _VERSION:
@@ -101,3 +98,27 @@ def load(path):
         return decode(header["root"])
     except (KeyError, TypeError, ValueError) as error:  # a reference to a missing array, a malformed node
         raise ValueError(f"load(): {path!r} has a corrupted structure entry: {error!r}") from error
+
+
+def _read_archive(path):
+    """Every array of the .npz file at `path`; ValueError for anything else (never unpickles)."""
+    # numpy raises ValueError for pickled content when allow_pickle=False, the others for damaged files
+    unreadable = (zipfile.BadZipFile, EOFError, OSError, ValueError)
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except unreadable as error:
+        raise _unreadable(path, error) from error
+    if isinstance(loaded, np.ndarray):
+        raise ValueError(f"load(): {path!r} is a single numpy array (.npy), not a tinygrad_like checkpoint; write "
+                         "checkpoints with tinygrad_like.save")
+    try:
+        with loaded as archive:
+            return {key: archive[key] for key in archive.files}
+    except unreadable as error:
+        raise _unreadable(path, error) from error
+
+
+def _unreadable(path, error):
+    return ValueError(f"load(): {path!r} is not a readable tinygrad_like checkpoint: it is truncated, corrupted, "
+                      f"another kind of file or holds pickled objects ({error}); write checkpoints with "
+                      "tinygrad_like.save")

@@ -37,6 +37,10 @@ class Module:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"buffer {name!r} must be a Tensor or None, got {type(value).__name__}")
             buffers[name] = value
+        elif name in parameters and value is not None and not isinstance(value, Parameter):
+            raise TypeError(f"cannot assign a {type(value).__name__} to parameter {name!r} of "
+                            f"{type(self).__name__}: expected a Parameter or None (to change its values, assign "
+                            f"to .data)")
         else:
             target = (parameters if isinstance(value, Parameter) else
                       modules if isinstance(value, Module) else None)

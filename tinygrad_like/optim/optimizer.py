@@ -14,6 +14,9 @@ class Optimizer:
         self.defaults = defaults
         self.param_groups = []
         self.state = {}  # parameter -> dict of its buffers (keyed by identity)
+        if isinstance(params, Tensor):
+            raise TypeError(f"{type(self).__name__} expects an iterable of Tensors or of parameter-group dicts, got "
+                            "a single Tensor; wrap it in a list: [tensor]")
         params = list(params)
         if not params:
             raise ValueError(f"{type(self).__name__} got an empty parameter list; pass model.parameters()")
@@ -66,7 +69,7 @@ class Optimizer:
             saved["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
             groups.append(saved)
         state = {index[id(p)]: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
-                 for p, s in self.state.items() if id(p) in index}
+                 for p, s in self.state.items() if s and id(p) in index}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
