@@ -38,6 +38,7 @@ def blas_threads():
 
 
 _torch = None
+_limits = []
 
 
 def torch_or_none():
@@ -54,16 +55,13 @@ def torch_or_none():
     return _torch or None
 
 
-_limits = []
-
-
 def limit_threads(threads):
-    """Use `threads` threads in numpy's BLAS (threadpoolctl) and in torch, for the whole process."""
+    """Use `threads` threads in numpy's BLAS (threadpoolctl) and in torch, for the whole process
+    (torch is not imported here: it picks the BLAS thread count up when it is)."""
     from threadpoolctl import threadpool_limits
     _limits.append(threadpool_limits(limits=threads, user_api="blas"))
-    torch = torch_or_none()
-    if torch is not None:
-        torch.set_num_threads(threads)
+    if _torch:
+        _torch.set_num_threads(threads)
 
 
 @contextlib.contextmanager

@@ -213,7 +213,7 @@ def report(args, facts, rows, memory_rows, ch8, profiles, micro_tables, load_aft
     if profiles:
         parts += ["## Where tinygrad_like's time goes\n"]
         for name, by_phase, profile in profiles:
-            parts += [f"### {name}\n", profiling.format_phases(name, by_phase), profiling.format_profile(profile, top=10) + "\n"]
+            parts += [f"### {name}\n", profiling.format_phases(name, by_phase), profiling.format_profile(profile, top=12) + "\n"]
     if micro_tables:
         parts += ["### Per-call overhead on the streetlight's shapes (timeit, best of 7)\n",
                   micro.format_tables(*micro_tables) + "\n"]
