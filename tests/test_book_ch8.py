@@ -11,7 +11,7 @@ import pytest
 
 from tinygrad_like import GradcheckError, gradcheck, nn, optim
 from tinygrad_like.book import ch8_mnist
-from tinygrad_like.book._common import BookDropout, BookReLU, rows_as_tensors
+from tinygrad_like.book._common import BookDropout, BookReLU, BookReLUFunction, rows_as_tensors
 from tinygrad_like.tensor import Tensor
 
 MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
@@ -131,6 +131,8 @@ def test_book_relu_fails_gradcheck_and_nn_relu_passes():
     assert gradcheck(nn.ReLU(), x)
     with pytest.raises(GradcheckError):
         gradcheck(BookReLU(), x)
+    with pytest.raises(GradcheckError):
+        gradcheck(BookReLUFunction.apply, x)  # the Function itself: backward passes grad where relu's slope is 0
 
 
 def test_book_relu_forward_is_relu_backward_is_identity():

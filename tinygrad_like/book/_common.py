@@ -3,6 +3,8 @@ the comparison rows of the demo and a progress indicator.
 
 Nothing here is a network: each chapter module builds its own from `nn` layers.
 """
+import contextlib
+import ctypes
 import math
 import os
 import sys
@@ -65,7 +67,7 @@ def rows_as_tensors(array):
 
 
 # ---- the book's backward-pass quirks, as layers ----------------------------------------------------
-class _BookReLUFunction(Function):
+class BookReLUFunction(Function):
     """Forward: relu. Backward: the gradient passes unchanged (slope 1 everywhere)."""
 
     @staticmethod
@@ -88,10 +90,10 @@ class BookReLU(nn.Module):
     """
 
     def forward(self, x):
-        return _BookReLUFunction.apply(x)
+        return BookReLUFunction.apply(x)
 
 
-class _BookDropoutFunction(Function):
+class BookDropoutFunction(Function):
     """Forward: x * mask * 2. Backward: grad * mask, i.e. HALF the true gradient (the book's code)."""
 
     @staticmethod
@@ -125,7 +127,7 @@ class BookDropout(nn.Module):
             return x
         mask = np.random.randint(2, size=x.shape)
         if self.book_backward:
-            return _BookDropoutFunction.apply(x, mask=mask)
+            return BookDropoutFunction.apply(x, mask=mask)
         return x * Tensor._wrap((mask * 2).astype(x.dtype))
 
     def extra_repr(self):
@@ -200,6 +202,59 @@ class Progress:
         elif self.stream.isatty():
             self.stream.write("\r" + " " * (len(self.description) + 60) + "\r")
             self.stream.flush()
+
+
+# ---- BLAS threads -------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def single_blas_thread():
+    """Run the block with one BLAS thread, then restore the previous count.
+
+    The book's loops multiply one image at a time: BLAS threads cannot speed up such small products
+    but cost a great deal when the cores are busy (we measured 2-8x slower epochs on a shared
+    2-core machine). Uses threadpoolctl when installed, else OpenBLAS's own set_num_threads found
+    among the loaded libraries; does nothing when neither is available.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        threadpool_limits = None
+    if threadpool_limits is not None:
+        with threadpool_limits(1, user_api="blas"):
+            yield
+        return
+    controls = _openblas_thread_controls()
+    previous = [get() for get, _ in controls]
+    for _, set_threads in controls:
+        set_threads(1)
+    try:
+        yield
+    finally:
+        for (_, set_threads), count in zip(controls, previous):
+            set_threads(count)
+
+
+def _openblas_thread_controls():
+    """(get, set) thread-count functions of every OpenBLAS loaded in this process (Linux only)."""
+    controls = []
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower() and ".so" in line})
+    except OSError:
+        return controls
+    for path in paths:
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""), ("openblas", "64_"), ("openblas", "")):
+            get = getattr(library, f"{prefix}_get_num_threads{suffix}", None)
+            set_threads = getattr(library, f"{prefix}_set_num_threads{suffix}", None)
+            if get is not None and set_threads is not None:
+                get.restype = ctypes.c_int
+                set_threads.argtypes = [ctypes.c_int]
+                controls.append((get, set_threads))
+                break
+    return controls
 
 
 # ---- where the data is ------------------------------------------------------------------------------

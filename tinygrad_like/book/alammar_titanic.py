@@ -4,8 +4,8 @@
    female 1)] with the weights it gives, w_age = -0.016852, w_sex = 0.704039, b = -0.116309,
    predicting "survived" when the output is above 0.5. On all 891 passengers that is 652 correct,
    73.2% — the post's "accuracy of 73.20%". The post does not say what it does with the 177
-   missing ages; we fill them with the mean age (`load_titanic(..., missing_age="mean")`). Any fill
-   below 34.9 years gives the same predictions, since these weights predict "survived" exactly for
+   missing ages; we keep the data loader's documented default, the median age (28 years). Any fill
+   below 34.9 years (the mean, 29.7, or 0 too) gives the same predictions, since these weights predict "survived" exactly for
    women younger than 34.88. The post also shows sigmoid(-1.63) = 0.16383036122.
 2. The same model trained by us: the post trained on the first 600 rows by gradient descent, but
    does not give its starting point, step size or number of steps, so its weights cannot be
@@ -15,7 +15,6 @@
 3. A hidden ReLU layer (2 -> 8 ReLU -> 1 sigmoid), which the post only sketches ("never
    materialized"); it has no figure to compare with. Trained with Adam, same split.
 """
-import math
 
 import numpy as np
 
@@ -39,7 +38,7 @@ def post_model():
     return model
 
 
-def load(csv_path=None, missing_age="mean"):
+def load(csv_path=None, missing_age="median"):
     path = csv_path or default_titanic_csv()
     if path is None:
         raise FileNotFoundError("Titanic train.csv not found: pass its path, or set TINYGRAD_LIKE_TITANIC "

@@ -15,7 +15,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
 
 from tinygrad_like import nn, no_grad, optim
 from tinygrad_like.book._common import rows_as_tensors

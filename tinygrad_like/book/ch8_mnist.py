@@ -53,7 +53,8 @@ from typing import NamedTuple
 import numpy as np
 
 from tinygrad_like import nn, no_grad, optim
-from tinygrad_like.book._common import BookDropout, BookReLU, Progress, book_linear, py3_str, rows_as_tensors, truncated
+from tinygrad_like.book._common import (BookDropout, BookReLU, Progress, book_linear, py3_str, rows_as_tensors,
+                                        single_blas_thread, truncated)
 from tinygrad_like.data import book_mnist, default_mnist_dir
 from tinygrad_like.data.mnist import DOWNLOAD_HINT
 from tinygrad_like.nn import functional as F
@@ -298,19 +299,27 @@ def run(kind="plain", relu="book", data=None, mnist_dir=None, iterations=None, p
     total = setup.iterations if iterations is None else min(iterations, setup.iterations)
     bar = Progress(total, f"ch8 {kind} ({relu} relu)", enabled=progress)
     result = []
-    try:
-        for j in range(total):
-            error, correct = train_epoch(model, optimizer, images, labels, setup, image_rows, label_rows)
-            if printed(kind, j):
-                test_error, test_accuracy = evaluate(model, test_images, test_labels)
-                row = Epoch(j, error / len(images), correct / len(images), test_error, test_accuracy)
-                result.append(row)
-                if on_row is not None:
-                    on_row(kind, row)
-            bar.update()
-    finally:
-        bar.close()
+    with single_blas_thread():  # small products: BLAS threads only cost time
+        try:
+            for j in range(total):
+                error, correct = train_epoch(model, optimizer, images, labels, setup, image_rows, label_rows)
+                if printed(kind, j):
+                    test_error, test_accuracy = evaluate(model, test_images, test_labels)
+                    row = Epoch(j, error / len(images), correct / len(images), test_error, test_accuracy)
+                    result.append(row)
+                    if on_row is not None:
+                        on_row(kind, row)
+                bar.update()
+        finally:
+            bar.close()
     return result
+
+
+def figures(mnist_dir=None, kinds=tuple(SETUPS), relu="book", iterations=None, progress=False):
+    """The printed rows of each network, kind -> list of lines as the notebook prints them."""
+    data = book_mnist(mnist_dir)
+    return {kind: [format_row(kind, row) for row in run(kind, relu, data, iterations=iterations, progress=progress)]
+            for kind in kinds}
 
 
 def main(argv=None):
@@ -335,7 +344,7 @@ def main(argv=None):
         print(f"== {TITLES[kind]}, {args.relu} relu")
         start = time.time()
         run(kind, args.relu, data, iterations=args.iterations,
-            on_row=lambda kind, row: print(format_row(kind, row), flush=True))
+            on_row=lambda kind, row: print((" " if kind == "plain" else "") + format_row(kind, row), flush=True))
         print(f"({time.time() - start:.1f} s)")
     return 0
 

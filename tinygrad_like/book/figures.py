@@ -86,8 +86,8 @@ def save_curves(runs, path, title):
         if not rows:
             continue
         iterations = [row.iteration for row in rows]
-        line, = axis.plot(iterations, [row.train_accuracy for row in rows], "--", label=f"{label}: train")
-        axis.plot(iterations, [row.test_accuracy for row in rows], "-", color=line.get_color(), label=f"{label}: test")
+        line, = axis.plot(iterations, [row.train_accuracy for row in rows], "--", marker=".", label=f"{label}: train")
+        axis.plot(iterations, [row.test_accuracy for row in rows], "-", marker=".", color=line.get_color(), label=f"{label}: test")
     axis.set_xlabel("iteration (pass over the 1000 training images)")
     axis.set_ylabel("accuracy")
     axis.set_title(title)
