@@ -42,6 +42,21 @@ def numpy_blas_config():
         return ""
 
 
+def source_version():
+    """The project's commit, and whether tinygrad_like/ differs from it (others may be editing the core)."""
+    import subprocess
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "tinygrad_like"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return commit + (" with uncommitted changes in tinygrad_like/" if dirty else "")
+
+
 def facts():
     torch = harness.torch_or_none()
     return {
@@ -57,4 +72,5 @@ def facts():
         "torch_threads": torch.get_num_threads() if torch else None,
         "environment": {name: os.environ.get(name) for name in BLAS_ENVIRONMENT},
         "load_average": os.getloadavg(),
+        "source": source_version(),
     }

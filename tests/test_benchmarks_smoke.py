@@ -40,7 +40,7 @@ def test_interleaved_timing_runs_every_framework():
         assert math.isfinite(runners[framework].value(timing.last_result))
 
 
-def test_the_guard_catches_a_wrong_update():
+def _streetlight_with_a_wrong_update():
     workload = WORKLOADS["streetlight"]
     original = workload.builders["tinygrad_like"]
 
@@ -48,9 +48,19 @@ def test_the_guard_catches_a_wrong_update():
         setup.lr *= 1.01
         return original(setup, deterministic)
 
-    broken = harness.Workload(**{**workload.__dict__, "builders": {**workload.builders, "tinygrad_like": wrong_learning_rate}})
+    return harness.Workload(**{**workload.__dict__, "builders": {**workload.builders, "tinygrad_like": wrong_learning_rate}})
+
+
+def test_the_guard_catches_a_wrong_update():
     with pytest.raises(harness.GuardError, match="differs from numpy"):
-        harness.check_weights_match(broken, ("numpy", "tinygrad_like"), steps=3)
+        harness.check_weights_match(_streetlight_with_a_wrong_update(), ("numpy", "tinygrad_like"), steps=3)
+
+
+def test_a_failed_guard_is_reported_not_timed():
+    args = run.parse_args(["--steps", "2", "--rounds", "1"])
+    row = run.run_workload(_streetlight_with_a_wrong_update(), ("numpy", "tinygrad_like"), args)
+    assert row["guard"].startswith("**FAILED**") and not row["frameworks"]
+    assert "guard failed" in run.workload_table([row])
 
 
 def test_run_prints_the_table_without_writing(tmp_path, capsys):
