@@ -260,10 +260,10 @@ class Tensor:
         return ops.Mul.apply(*_operands(other, self))
 
     def __truediv__(self, other):
-        return ops.Div.apply(*_operands(self, other))
+        return ops.Div.apply(*_division_operands(self, other))
 
     def __rtruediv__(self, other):
-        return ops.Div.apply(*_operands(other, self))
+        return ops.Div.apply(*_division_operands(other, self))
 
     def __pow__(self, exponent):
         return ops.Pow.apply(*_operands(self, exponent))
@@ -479,6 +479,15 @@ def _operands(a, b):
         return _wrap(np.asarray(a, b.data.dtype)), b
     dtype = _result_dtype(a, b)
     return _as_tensor(a, dtype), _as_tensor(b, dtype)
+
+
+def _division_operands(a, b):
+    """`_operands`, then float32 for integers and bools: true division gives the default float dtype
+    (PyTorch's rule; numpy's would be float64)."""
+    a, b = _operands(a, b)
+    if a.data.dtype.kind in "biu":
+        return a.astype(np.float32), b.astype(np.float32)
+    return a, b
 
 
 def _rank(x, data):
