@@ -499,7 +499,7 @@ def test_custom_function_with_keyword_options_gradchecks(rng):
     assert gradcheck(lambda x, y: ScaledProduct.apply(x, y, scale=2.5), a, b)
 
 
-@pytest.mark.parametrize("requires", [(True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("requires", [(True, False), (False, True), (True, True)], ids=["a_only", "b_only", "both"])
 def test_custom_function_sees_which_inputs_need_grad(requires):
     a = Tensor([1.0, 2.0], requires_grad=requires[0])
     b = Tensor([3.0, 4.0], requires_grad=requires[1])

@@ -22,7 +22,8 @@ from tinygrad_like.testing import assert_close
     (np.ones(2, dtype=np.float16), np.float16),
     (np.float64(2.0), np.float64),  # so do numpy scalars
     (np.float32(2.0), np.float32),
-], ids=lambda value: type(value).__name__)
+], ids=["float", "float_list", "mixed_list", "int", "int_list", "bool", "bool_list", "float64_array", "int32_array",
+        "float16_array", "float64_scalar", "float32_scalar"])
 def test_default_dtypes_follow_pytorch(data, dtype):
     t = Tensor(data)
     assert t.dtype == dtype
@@ -178,42 +179,48 @@ def test_tensors_hash_by_identity():
 
 
 # ---- dtype promotion (PyTorch's rules) -------------------------------------------------------------------
-F32 = lambda: Tensor(np.ones(3, dtype=np.float32))  # noqa: E731
-F64 = lambda: Tensor(np.ones(3, dtype=np.float64))  # noqa: E731
-I64 = lambda: Tensor(np.ones(3, dtype=np.int64))  # noqa: E731
+PROMOTIONS = {  # expression: the dtype of its result (F32, F64, I64: tensors of shape (3,))
+    "F32 + 2.5": np.float32,  # a Python float does not widen a float32 tensor
+    "2.5 * F32": np.float32,
+    "F32 * np.float64(2.0)": np.float32,  # nor does a numpy float64 scalar
+    "F32 - 3": np.float32,
+    "F32 + np.array([1, 0, 1])": np.float32,  # an int64 array mask
+    "F32 * np.array([True, False, True])": np.float32,  # a bool mask
+    "F32 * Tensor(np.array([True, False, True]))": np.float32,
+    "F32 + F64": np.float64,  # two dimensioned float tensors: the wider wins
+    "np.ones(3) + F32": np.float64,  # a float64 array is a dimensioned float64 operand
+    "F32 + Tensor(np.float64(2.0))": np.float32,  # a 0-d tensor ranks below a dimensioned one
+    "Tensor(np.float32(1.0)) + Tensor(np.float64(2.0))": np.float64,  # two 0-d tensors
+    "I64 * 2.5": np.float32,  # int tensor * Python float: the default float dtype
+    "2.5 + I64": np.float32,
+    "I64 + 2": np.int64,
+    "I64 / 2": np.float32,  # true division of integers gives the default float dtype
+    "1 / I64": np.float32,
+    "I64 / I64": np.float32,
+    "Tensor([True, False]) / 2": np.float32,
+    "I64 / 2.0": np.float32,
+    "I64 / F64": np.float64,
+    "I64 * Tensor(np.float64(2.0))": np.float64,  # a 0-d float tensor lifts an int tensor
+    "Tensor(np.ones(3, dtype=np.int32)) + 2": np.int32,
+    "Tensor(np.ones(3, dtype=np.float16)) * 3.5": np.float16,
+    "Tensor([True, False]) + 1": np.int64,
+    "F32 ** 2": np.float32,
+    "2 ** F32": np.float32,
+    "F32.maximum(0.5)": np.float32,
+    "tl.where(np.array([True, False, True]), F32, 0.0)": np.float32,
+    "tl.cat([F32, F64])": np.float64,
+    "tl.stack([F32, I64])": np.float32,
+    "F32.var()": np.float32,
+    "F32.mean()": np.float32,
+    "F32.logsumexp()": np.float32,
+}
 
 
-@pytest.mark.parametrize("make, dtype", [
-    (lambda: F32() + 2.5, np.float32),  # a Python float does not widen a float32 tensor
-    (lambda: 2.5 * F32(), np.float32),
-    (lambda: F32() * np.float64(2.0), np.float32),  # nor does a numpy float64 scalar
-    (lambda: F32() - 3, np.float32),
-    (lambda: F32() + np.array([1, 0, 1]), np.float32),  # an int64 array mask
-    (lambda: F32() * np.array([True, False, True]), np.float32),  # a bool mask
-    (lambda: F32() * Tensor(np.array([True, False, True])), np.float32),
-    (lambda: F32() + F64(), np.float64),  # two dimensioned float tensors: the wider wins
-    (lambda: np.ones(3) + F32(), np.float64),  # a float64 array is a dimensioned float64 operand
-    (lambda: F32() + Tensor(np.float64(2.0)), np.float32),  # a 0-d tensor ranks below a dimensioned one
-    (lambda: Tensor(np.float32(1.0)) + Tensor(np.float64(2.0)), np.float64),  # two 0-d tensors
-    (lambda: I64() * 2.5, np.float32),  # int tensor * Python float: the default float dtype
-    (lambda: 2.5 + I64(), np.float32),
-    (lambda: I64() + 2, np.int64),
-    (lambda: I64() * Tensor(np.float64(2.0)), np.float64),  # a 0-d float tensor lifts an int tensor
-    (lambda: Tensor(np.ones(3, dtype=np.int32)) + 2, np.int32),
-    (lambda: Tensor(np.ones(3, dtype=np.float16)) * 3.5, np.float16),
-    (lambda: Tensor([True, False]) + 1, np.int64),
-    (lambda: F32() ** 2, np.float32),
-    (lambda: 2 ** F32(), np.float32),
-    (lambda: F32().maximum(0.5), np.float32),
-    (lambda: tl.where(np.array([True, False, True]), F32(), 0.0), np.float32),
-    (lambda: tl.cat([F32(), F64()]), np.float64),
-    (lambda: tl.stack([F32(), I64()]), np.float32),
-    (lambda: F32().var(), np.float32),
-    (lambda: F32().mean(), np.float32),
-    (lambda: F32().logsumexp(), np.float32),
-], ids=lambda value: "" if callable(value) else np.dtype(value).name)
-def test_dtype_promotion(make, dtype):
-    assert make().dtype == dtype
+@pytest.mark.parametrize("expression", PROMOTIONS)
+def test_dtype_promotion(expression):
+    names = dict(np=np, tl=tl, Tensor=Tensor, F32=Tensor(np.ones(3, dtype=np.float32)),
+                 F64=Tensor(np.ones(3, dtype=np.float64)), I64=Tensor(np.ones(3, dtype=np.int64)))
+    assert eval(expression, names).dtype == PROMOTIONS[expression]
 
 
 def test_promotion_keeps_gradients_in_each_leafs_dtype():

@@ -1,0 +1,285 @@
+"""The public testing toolkit: gradcheck must pass correct gradients and catch wrong ones, and the
+hypothesis strategies in tinygrad_like.testing must produce what they promise."""
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tinygrad_like import Function, GradcheckError, Tensor, gradcheck
+from tinygrad_like.testing import (arrays, assert_close, axes, basic_indices, boolean_masks, broadcastable_shapes,
+                                   integer_array_indices, shapes, tensors)
+
+
+def leaf(array):
+    return Tensor(np.asarray(array, dtype=np.float64), requires_grad=True)
+
+
+class Square(Function):
+    """x**2 with a backward that can be broken on purpose: scaled by `factor` at the elements `where`."""
+
+    @staticmethod
+    def forward(ctx, x, factor=1.0, where=None):
+        ctx.save_for_backward(x)
+        ctx.factor, ctx.where = factor, where
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        result = 2 * x * grad
+        if ctx.where is None:
+            return result * ctx.factor
+        result[ctx.where] *= ctx.factor
+        return result
+
+
+class Product(Function):
+    """a * b whose gradient for b is scaled by `factor_b`."""
+
+    @staticmethod
+    def forward(ctx, a, b, factor_b=1.0):
+        ctx.save_for_backward(a, b)
+        ctx.factor_b = factor_b
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad * b, grad * a * ctx.factor_b
+
+
+def mismatch(error):
+    """(input index, element, analytic, numeric) parsed from an element-wise GradcheckError message."""
+    found = re.search(r"input (\d+) \(shape \([\d, ]*\)\) at element \(([\d, ]*)\): analytic (\S+), numeric (\S+) ",
+                      str(error))
+    assert found, f"unexpected message: {error}"
+    element = tuple(int(i) for i in found.group(2).split(",") if i.strip())
+    return int(found.group(1)), element, float(found.group(3)), float(found.group(4))
+
+
+# ---- gradcheck passes correct gradients -------------------------------------------------------------------
+@pytest.mark.parametrize("fast", [False, True], ids=["elements", "fast"])
+def test_passes_correct_gradients(fast, rng):
+    x, y = leaf(rng.standard_normal((2, 3))), leaf(rng.standard_normal(3))
+    assert gradcheck(lambda a: Square.apply(a), x, fast=fast) is True
+    assert gradcheck(lambda a, b: (a * b).tanh().sum(0) + b.exp(), x, y, fast=fast) is True
+    constant = Tensor(rng.standard_normal(3))  # not requiring grad: passed through, not checked
+    assert gradcheck(lambda a, c, scale: a * c * scale, x, constant, 2.5, fast=fast)
+
+
+def test_inputs_without_a_path_to_the_output_have_zero_gradient():
+    x, y = leaf([1.0, 2.0]), leaf([3.0])
+    assert gradcheck(lambda a, b: a * 2, x, y)
+    assert gradcheck(lambda a: Tensor([1.0, 2.0]), x)  # an output with no graph at all
+
+
+# ---- gradcheck catches wrong gradients ------------------------------------------------------------------
+def test_wrong_backward_names_input_element_and_both_values():
+    x = leaf([0.5, -1.0, 2.0])
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda a: Square.apply(a, factor=0.5), x)
+    assert isinstance(caught.value, AssertionError)  # pytest reports it as a failed assertion
+    index, element, analytic, numeric = mismatch(caught.value)
+    assert (index, element) == (0, (0,))
+    assert numeric != 0 and analytic == pytest.approx(numeric * 0.5, rel=1e-6)  # the bug halves the gradient
+
+
+def test_names_the_element_of_a_single_wrong_entry():
+    x = leaf(np.arange(1.0, 7.0).reshape(2, 3))
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda a: Square.apply(a, factor=3.0, where=(1, 2)), x)
+    index, element, analytic, numeric = mismatch(caught.value)
+    assert (index, element) == (0, (1, 2))
+    assert analytic == pytest.approx(3 * numeric, rel=1e-6)
+
+
+def test_names_the_wrong_input():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, -4.0])
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, y: Product.apply(x, y, factor_b=-1.0), a, b)
+    index, element, analytic, numeric = mismatch(caught.value)
+    assert (index, element) == (1, (0,))
+    assert analytic == pytest.approx(-numeric, rel=1e-6)
+
+
+def test_fast_mode_catches_the_same_bug():
+    x = leaf([0.5, -1.0, 2.0])
+    with pytest.raises(GradcheckError, match=r"input 0 .*random direction.*analytic <grad, u> = \S+, numeric "
+                                             r"derivative = \S+"):
+        gradcheck(lambda a: Square.apply(a, factor=0.5), x, fast=True)
+    with pytest.raises(GradcheckError, match=r"input 1 .*direction"):
+        gradcheck(lambda p, q: Product.apply(p, q, factor_b=-1.0), leaf([1.0, 2.0]), leaf([3.0, -4.0]), fast=True)
+
+
+def test_a_missing_gradient_is_caught():
+    class Forgetful(Product):
+        @staticmethod
+        def backward(ctx, grad):
+            a, b = ctx.saved_tensors
+            return grad * b, None
+
+    with pytest.raises(GradcheckError, match=r"input 1 .*analytic 0\.0"):
+        gradcheck(Forgetful.apply, leaf([1.0, 2.0]), leaf([3.0, 4.0]))
+
+
+def test_tolerances_are_honoured():
+    x = leaf([0.5, -1.0, 2.0])
+    slightly_off = lambda a: Square.apply(a, factor=1 + 1e-4)  # noqa: E731
+    assert gradcheck(slightly_off, x, rtol=1e-3)
+    with pytest.raises(GradcheckError, match=r"atol=1e-09, rtol=1e-06"):
+        gradcheck(slightly_off, x, rtol=1e-6, atol=1e-9)
+
+
+class WrongShape(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = shape
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.full(ctx.shape, 2.0)
+
+
+def test_gradient_of_a_wrong_shape_is_detected():
+    with pytest.raises((GradcheckError, RuntimeError), match=r"WrongShape.*\(4,\).*\(3,\)"):
+        gradcheck(lambda a: WrongShape.apply(a, shape=(4,)), leaf([1.0, 2.0, 3.0]))
+    # a shape that broadcasting could have produced is summed by the engine: then the values are wrong
+    with pytest.raises(GradcheckError, match="input 0"):
+        gradcheck(lambda a: WrongShape.apply(a, shape=(2, 3)), leaf([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["elements", "fast"])
+@pytest.mark.parametrize("values", [[1.0], [1.0, 2.0, 3.0]], ids=["one_element", "three_elements"])
+def test_fn_that_modifies_its_input_is_detected(values, fast):
+    def sloppy(a):
+        out = a * 2
+        a.data += 1.0  # in place, behind the graph's back
+        return out
+
+    with pytest.raises(GradcheckError, match="modified input 0 in place"):
+        gradcheck(sloppy, leaf(values), fast=fast)
+
+
+def test_fn_that_modifies_an_unchecked_input_is_detected():
+    def sloppy(a, c):
+        c.data *= 2.0
+        return a * 2
+
+    with pytest.raises(GradcheckError, match="modified input 1 in place"):
+        gradcheck(sloppy, leaf([1.0, 2.0]), Tensor([1.0, 1.0]))
+
+
+def test_float32_inputs_are_refused():
+    with pytest.raises(TypeError, match=r"input 0 is float32.*float64"):
+        gradcheck(lambda a: a * 2, Tensor(np.ones(2, dtype=np.float32), requires_grad=True))
+
+
+def test_nothing_to_check_and_non_tensor_results_are_errors():
+    with pytest.raises(ValueError, match="nothing to check"):
+        gradcheck(lambda a: a * 2, Tensor(np.ones(2)))
+    with pytest.raises(TypeError, match="must return a Tensor, got float"):
+        gradcheck(lambda a: 1.0, leaf([1.0]))
+
+
+def test_gradcheck_leaves_the_callers_tensors_alone():
+    x = leaf([1.0, 2.0])
+    gradcheck(lambda a: (a * a).sum(), x)
+    assert x.grad is None and x.is_leaf
+    assert_close(x, [1.0, 2.0])
+
+
+# ---- the hypothesis strategies ------------------------------------------------------------------------------
+bounds = st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(1, 3), st.integers(0, 2)).map(
+    lambda b: dict(min_dims=b[0], max_dims=b[0] + b[1], min_side=b[2], max_side=b[2] + b[3]))
+
+
+@given(options=bounds, data=st.data())
+def test_shapes_are_within_bounds(options, data):
+    shape = data.draw(shapes(**options))
+    assert isinstance(shape, tuple)
+    assert options["min_dims"] <= len(shape) <= options["max_dims"]
+    assert all(options["min_side"] <= n <= options["max_side"] for n in shape)
+
+
+@given(data=st.data(), dtype=st.sampled_from([np.float64, np.float32]),
+       low=st.sampled_from([-3.0, 0.1, 1e-3]), width=st.sampled_from([0.5, 2.7]))
+def test_arrays_have_the_dtype_shape_and_bounds(data, dtype, low, width):
+    shape = data.draw(shapes())
+    a = data.draw(arrays(shape, dtype=dtype, min_value=low, max_value=low + width))
+    assert isinstance(a, np.ndarray) and a.dtype == dtype and a.shape == shape
+    assert np.all(np.isfinite(a)) and np.all(a >= low) and np.all(a <= low + width)
+    b = data.draw(arrays(dtype=dtype, max_dims=2, max_side=3))  # a shape drawn by the strategy itself
+    assert b.ndim <= 2 and all(n <= 3 for n in b.shape)
+
+
+@given(t=tensors(), u=tensors(dtype=np.float32, requires_grad=False, min_value=0.5, max_value=1.0, min_dims=1))
+def test_tensors_are_ready_for_gradcheck(t, u):
+    assert isinstance(t, Tensor) and t.requires_grad and t.is_leaf and t.dtype == np.float64
+    assert np.all(np.abs(t.data) <= 3.0)
+    assert not u.requires_grad and u.dtype == np.float32 and u.ndim >= 1
+    assert np.all((u.data >= 0.5) & (u.data <= 1.0))
+
+
+@given(data=st.data(), count=st.integers(1, 4))
+def test_broadcastable_shapes_really_broadcast(data, count):
+    result = data.draw(broadcastable_shapes(num_shapes=count, max_dims=3, max_side=4))
+    assert len(result) == count and all(isinstance(s, tuple) for s in result)
+    assert all(len(s) <= 3 and all(1 <= n <= 4 for n in s) for s in result)
+    np.broadcast_shapes(*result)  # raises if they do not broadcast
+    np.broadcast(*[np.zeros(s) for s in result])
+
+
+@given(data=st.data(), allow_none=st.booleans())
+def test_axes_are_valid(data, allow_none):
+    shape = data.draw(shapes())
+    axis = data.draw(axes(len(shape), allow_none=allow_none))
+    if axis is None:
+        assert allow_none
+    elif isinstance(axis, tuple):
+        assert len(set(a % len(shape) for a in axis)) == len(axis)  # no axis twice
+    else:
+        assert -len(shape) <= axis < len(shape)
+    np.sum(np.zeros(shape), axis=axis)  # numpy accepts it
+
+
+@given(data=st.data())
+def test_basic_indices_index(data):
+    shape = data.draw(shapes())
+    index = data.draw(basic_indices(shape))
+    array = np.arange(float(np.prod(shape))).reshape(shape)
+    result = array[index]
+    assert np.isscalar(result) or np.shares_memory(result, array) or result.size == 0  # basic: a view
+
+
+@given(data=st.data())
+def test_integer_array_indices_index(data):
+    shape = data.draw(shapes(min_dims=1))
+    index = data.draw(integer_array_indices(shape, max_length=5))
+    assert isinstance(index, tuple) and 1 <= len(index) <= len(shape)
+    for part, n in zip(index, shape):
+        assert part.dtype.kind == "i" and np.all((-n <= part) & (part < n))
+        assert 1 <= part.ndim <= 2 and all(side <= 5 for side in part.shape)
+    np.zeros(shape)[index]
+
+
+@given(data=st.data())
+def test_boolean_masks_have_the_shape(data):
+    shape = data.draw(shapes())
+    mask = data.draw(boolean_masks(shape))
+    assert mask.dtype == np.bool_ and mask.shape == shape
+    assert np.zeros(shape)[mask].shape == (int(mask.sum()),)
+
+
+def test_assert_close():
+    assert_close(Tensor([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9]), rtol=1e-7)
+    assert_close(np.array([1.0]), Tensor([1.05]), rtol=0.1)
+    assert_close([0.0], [1e-9], atol=1e-8)
+    with pytest.raises(AssertionError, match="Mismatched elements: 1 / 2"):
+        assert_close(Tensor([1.0, 2.0]), [1.0, 2.1])
+    with pytest.raises(AssertionError, match=r"weights shapes differ: \(2,\) vs expected \(1, 2\)"):
+        assert_close(np.ones(2), np.ones((1, 2)), message="weights")  # broadcastable is not enough
+    with pytest.raises(AssertionError, match="loss"):
+        assert_close(1.0, 2.0, message="loss")
