@@ -172,7 +172,9 @@ class Clip(Function):
     def forward(ctx, x, min=None, max=None):
         ctx.save_for_backward(x)
         ctx.bounds = min, max
-        return np.clip(x, min, max)
+        out = np.clip(x, min, max)
+        # numpy scalar bounds (np.float64(0.5)) would widen a float32 x; like Python numbers they must not
+        return out if out.dtype == x.dtype or x.dtype.kind != "f" else out.astype(x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
