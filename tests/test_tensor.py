@@ -207,6 +207,9 @@ PROMOTIONS = {  # expression: the dtype of its result (F32, F64, I64: tensors of
     "F32 ** 2": np.float32,
     "2 ** F32": np.float32,
     "F32.maximum(0.5)": np.float32,
+    "F32.clip(np.float64(0.5))": np.float32,  # numpy scalar bounds count as Python numbers
+    "F32.clamp(-1, np.float64(2.0))": np.float32,
+    "F64.clip(np.float32(0.5))": np.float64,
     "tl.where(np.array([True, False, True]), F32, 0.0)": np.float32,
     "tl.cat([F32, F64])": np.float64,
     "tl.stack([F32, I64])": np.float32,
