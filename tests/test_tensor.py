@@ -316,3 +316,35 @@ def test_rand_is_in_the_unit_interval():
     tl.manual_seed(0)
     values = tl.rand(1000).data
     assert values.min() >= 0.0 and values.max() < 1.0
+
+
+# ---- float-valued functions of integer tensors, bare @no_grad, shape-argument errors -----------------
+@pytest.mark.parametrize("function", ["exp", "log", "sqrt", "tanh", "sigmoid", "mean"])
+def test_float_valued_functions_of_integer_tensors_are_float32_like_pytorch(function):
+    values = np.array([1, 2, 3])
+    result = getattr(Tensor(values), function)()
+    assert result.dtype == np.float32
+    expected = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "tanh": np.tanh,
+                "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "mean": np.mean}[function](values.astype(np.float64))
+    np.testing.assert_allclose(result.data, expected, rtol=1e-6)
+
+
+def test_no_grad_works_as_a_bare_decorator():
+    @tl.no_grad
+    def double(x):
+        return x * 2
+
+    x = Tensor([1.0], requires_grad=True)
+    assert not double(x).requires_grad
+    assert (x * 2).requires_grad  # the mode is restored after the call
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda t: t.swapaxes(0, 5), IndexError, r"swapaxes\(\): axis 5 is out of range.*\(2, 3\)"),
+    (lambda t: t.expand(-1, 2, 3), ValueError, r"expand\(\): -1.*new leading axis.*\(2, 3\)"),
+    (lambda t: t.expand(3), ValueError, r"expand\(\): shape \(3,\) has fewer axes.*\(2, 3\)"),
+    (lambda t: t.flatten(1, 0), ValueError, r"flatten\(\): start_dim 1 comes after end_dim 0.*\(2, 3\)"),
+])
+def test_shape_argument_errors_name_the_call_and_the_shape(call, error, message):
+    with pytest.raises(error, match=message):
+        call(Tensor(np.ones((2, 3))))

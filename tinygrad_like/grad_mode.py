@@ -19,6 +19,10 @@ class _GradModeSwitch:
 
     mode = True
 
+    def __new__(cls, function=None):
+        switch = super().__new__(cls)
+        return switch if function is None else switch(function)  # bare `@no_grad` as well as `@no_grad()`
+
     def __enter__(self):
         self._previous = GradMode.enabled
         GradMode.enabled = self.mode

@@ -313,22 +313,22 @@ class Tensor:
 
     # ---- element-wise functions -----------------------------------------------------------------
     def exp(self):
-        return ops.Exp.apply(self)
+        return ops.Exp.apply(_floating(self))
 
     def log(self):
-        return ops.Log.apply(self)
+        return ops.Log.apply(_floating(self))
 
     def sqrt(self):
-        return ops.Sqrt.apply(self)
+        return ops.Sqrt.apply(_floating(self))
 
     def abs(self):
         return ops.Abs.apply(self)
 
     def tanh(self):
-        return ops.Tanh.apply(self)
+        return ops.Tanh.apply(_floating(self))
 
     def sigmoid(self):
-        return ops.Sigmoid.apply(self)
+        return ops.Sigmoid.apply(_floating(self))
 
     def relu(self):
         return ops.Relu.apply(self)
@@ -346,7 +346,7 @@ class Tensor:
         return ops.Sum.apply(self, axis=_axis(axis, dim), keepdims=_keepdims(keepdims, keepdim))
 
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return ops.Mean.apply(self, axis=_axis(axis, dim), keepdims=_keepdims(keepdims, keepdim))
+        return ops.Mean.apply(_floating(self), axis=_axis(axis, dim), keepdims=_keepdims(keepdims, keepdim))
 
     def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return ops.Max.apply(self, axis=_axis(axis, dim), keepdims=_keepdims(keepdims, keepdim))
@@ -400,6 +400,7 @@ class Tensor:
     permute = transpose
 
     def swapaxes(self, axis1, axis2):
+        axis1, axis2 = (_axis_index(a, self.ndim, self.shape, "swapaxes") for a in (axis1, axis2))
         axes = list(range(self.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return self.transpose(axes)
@@ -409,6 +410,9 @@ class Tensor:
             return self.reshape(1)
         start = _axis_index(start_dim, self.ndim, self.shape, "flatten")
         end = _axis_index(end_dim, self.ndim, self.shape, "flatten")
+        if start > end:
+            raise ValueError(f"flatten(): start_dim {start_dim} comes after end_dim {end_dim} for a tensor of "
+                             f"shape {self.shape}")
         shape = self.shape
         return self.reshape(shape[:start] + (-1,) + shape[end + 1:])
 
@@ -430,7 +434,12 @@ class Tensor:
     def expand(self, *shape):
         """Broadcast to `shape` (-1 keeps a size), without copying; like PyTorch's expand."""
         shape = _shape_arg(shape)
+        if len(shape) < self.ndim:
+            raise ValueError(f"expand(): shape {shape} has fewer axes than the tensor's shape {self.shape}")
         own = (None,) * (len(shape) - self.ndim) + self.shape
+        if any(size == -1 and mine is None for size, mine in zip(shape, own)):
+            raise ValueError(f"expand(): -1 (keep the size) cannot stand for a new leading axis; shape {shape}, "
+                             f"tensor shape {self.shape}")
         shape = tuple(mine if size == -1 else size for size, mine in zip(shape, own))
         return ops.Expand.apply(self, shape=shape)
 
@@ -530,6 +539,11 @@ def _common_dtype(tensors, name):
         raise ValueError(f"{name}(): needs at least one tensor")
     dtype = functools.reduce(_promote, [t.dtype for t in tensors])
     return [t.astype(dtype) for t in tensors]
+
+
+def _floating(tensor):
+    """Integer and bool tensors as float32 for the float-valued functions (PyTorch's result dtype)."""
+    return tensor if tensor.data.dtype.kind == "f" else tensor.astype(np.float32)
 
 
 def _axis_index(axis, ndim, shape, name):
