@@ -3,7 +3,7 @@
 Runs chapters 3-6 and Alammar's posts (seconds), then chapter 8 on MNIST when the files are found
 (`--mnist DIR`, or `tinygrad_like.data.default_mnist_dir()`): by default only the first rows of each
 of the notebook's tables (I:0 and I:10; I:0 for the mini-batch net), about half a minute; `--full`
-runs the whole tables (350 / 300 iterations: several minutes each). Prints one table
+runs the whole tables (350 / 300 iterations: several minutes each; BLAS runs on one thread during them). Prints one table
 (network | the book's figure | ours | match) and saves PNGs into `--out` (default ./book_figures):
 learning curves, the chapter 5 weight images and a diagram of each network (matplotlib and tqdm are
 the optional extra `pip install 'tinygrad_like[plot]'`).
@@ -168,7 +168,7 @@ def main(argv=None):
             notes.append(f"Curves and network diagrams need matplotlib: {figures.PLOT_HINT}")
         if written:
             print(f"\nFigures in {out}/: " + ", ".join(path.name for path in written))
-        if runs and not args.full:
+        if runs and not args.full and figures.have_matplotlib():
             notes.append("The learning curves have only the rows that ran; --full draws the whole tables.")
     for note in notes:
         print("\n" + note)
