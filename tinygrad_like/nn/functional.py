@@ -62,8 +62,8 @@ def dropout(input, p=0.5, training=True):
     if not training or p == 0:
         return input
     keep = generator().random(input.shape) >= p
-    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
-    return input * Tensor._wrap((keep * scale).astype(input.dtype))
+    scale = input.dtype.type(0.0 if p == 1 else 1.0 / (1.0 - p))  # a numpy scalar of the input's dtype
+    return input * Tensor._wrap(keep * scale)
 
 
 def _check_indices(name, indices, size):

@@ -1,11 +1,14 @@
-"""Matrix products.
-
-The 2-D products use np.dot rather than np.matmul: for a batch of one (an inner dimension of 1, as in
-the weight gradient of a per-sample step) numpy's matmul skips BLAS and runs several times slower.
-"""
+"""Matrix products."""
 import numpy as np
 
 from tinygrad_like.tensor import Function
+
+
+def _product(a, b):
+    """a @ b for a 2-D b, by the faster of numpy's two routes: np.matmul hands transposed operands to
+    BLAS as they are (np.dot is ~15% slower on x @ W.T), but skips BLAS when the inner dimension is 1
+    (the weight gradient of a one-sample step), where np.dot is several times faster."""
+    return np.dot(a, b) if a.shape[-1] == 1 else np.matmul(a, b)
 
 
 class MatMul(Function):
@@ -14,14 +17,14 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.matmul(a, b)
+        return _product(a, b) if b.ndim == 2 else np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         if a.ndim == 2 and b.ndim == 2:  # the common case, without the promotions below
-            return (grad.dot(b.T) if ctx.needs_input_grad[0] else None,
-                    a.T.dot(grad) if ctx.needs_input_grad[1] else None)
+            return (_product(grad, b.T) if ctx.needs_input_grad[0] else None,
+                    _product(a.T, grad) if ctx.needs_input_grad[1] else None)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         grad2 = grad
@@ -49,7 +52,7 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
-        out = x.dot(weight.T)  # for any x.ndim: np.dot contracts x's last axis, like matmul here
+        out = _product(x, weight.T)
         if bias is not None:
             out += bias  # `out` is a fresh array
         return out
@@ -58,10 +61,10 @@ class Linear(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        grad_x = grad.dot(weight) if needs[0] else None
+        grad_x = _product(grad, weight) if needs[0] else None
         grad_weight = None
         if needs[1]:
-            grad_weight = (grad.T.dot(x) if grad.ndim == 2 else
-                           grad.reshape(-1, grad.shape[-1]).T.dot(x.reshape(-1, x.shape[-1])))
+            grad_weight = (_product(grad.T, x) if grad.ndim == 2 else
+                           _product(grad.reshape(-1, grad.shape[-1]).T, x.reshape(-1, x.shape[-1])))
         grad_bias = grad if len(needs) > 2 and needs[2] else None  # summed to the bias's shape by the engine
         return (grad_x, grad_weight, grad_bias)[:len(needs)]
