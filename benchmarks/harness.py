@@ -138,6 +138,7 @@ class Workload:
     setup: Callable[..., Setup]  # setup(seed, n_samples=None)
     builders: Dict[str, Callable[[Setup, bool], Runner]]  # framework -> builder(setup, deterministic)
     steps: int  # timed steps per framework per round (before --steps / --quick)
+    rounds_factor: int = 1  # long steps: more, shorter rounds, so that a burst of load hits every framework
     kind: str = "train"  # or "inference"
     has_dropout: bool = False  # the timed step is random: weights are compared with dropout disabled
     guard_samples: int = 16  # data set size for the correctness guard

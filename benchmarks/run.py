@@ -72,8 +72,9 @@ def steps_for(workload, args):
 
 # ---- measuring ------------------------------------------------------------------------------------
 def run_workload(workload, frameworks, args):
+    rounds = args.rounds * workload.rounds_factor
     row = dict(name=workload.name, description=workload.description, target=workload.target, steps=0,
-               rounds=args.rounds, frameworks={}, met=False)
+               rounds=rounds, frameworks={}, met=False)
     try:
         row["guard"] = harness.guard(workload, frameworks)
     except harness.GuardError as error:  # no timing of a wrong step; the other workloads still run
@@ -81,7 +82,7 @@ def run_workload(workload, frameworks, args):
         return row
     setup, runners = workload.runners(frameworks)
     steps = steps_for(workload, args)
-    timings = harness.time_interleaved(runners, steps, args.rounds, clock=args.clock)
+    timings = harness.time_interleaved(runners, steps, rounds, clock=args.clock)
     for name, timing in timings.items():  # the timed runs must stay finite, too
         value = runners[name].value(timing.last_result)
         if not np.all(np.isfinite(value)):
@@ -247,7 +248,8 @@ def main(argv=None):
     print(machine_lines(facts), flush=True)
     rows = []
     for name in [n for n in WORKLOADS if n in args.names]:
-        print(f"{name}: guard and {steps_for(WORKLOADS[name], args)} steps x {args.rounds} rounds ...", flush=True)
+        rounds = args.rounds * WORKLOADS[name].rounds_factor
+        print(f"{name}: guard and {steps_for(WORKLOADS[name], args)} steps x {rounds} rounds ...", flush=True)
         rows.append(run_workload(WORKLOADS[name], frameworks, args))
         print(workload_table(rows[-1:]).splitlines()[-1], flush=True)
     memory_rows = []
