@@ -444,7 +444,13 @@ class Tensor:
         return ops.Expand.apply(self, shape=shape)
 
     def __getitem__(self, index):
-        return ops.Getitem.apply(self, index=_index(index))
+        index = _index(index)
+        if self.requires_grad and GradMode.enabled:
+            return ops.Getitem.apply(self, index=index)
+        try:  # nothing to differentiate (e.g. slicing a batch out of the data): no graph node needed
+            return _wrap(self.data[index])
+        except (IndexError, ValueError, TypeError) as error:
+            raise _op_error(ops.Getitem, error, (self,)) from error
 
 
 # ---- module-level functions ---------------------------------------------------------------------

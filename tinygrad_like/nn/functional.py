@@ -26,10 +26,11 @@ def _reduce(name, loss, reduction):
 def linear(input, weight, bias=None):
     """input @ weight.T + bias, with weight of shape (out_features, in_features)."""
     input = _tensor(input)
-    if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
+    data, weight_data = input.data, weight.data
+    if data.ndim == 0 or data.shape[-1] != weight_data.shape[-1]:
         raise ValueError(f"linear: input of shape {input.shape} does not fit a weight of shape {weight.shape} "
                          f"(out_features, in_features): its last axis must have size {weight.shape[-1]}")
-    if input.dtype != weight.dtype:
+    if data.dtype is not weight_data.dtype and data.dtype != weight_data.dtype:  # identity first: == is slow
         raise TypeError(f"linear: input is {input.dtype} but the weight is {weight.dtype}; convert the input "
                         "(x.float() / x.double()) or the model (model.float() / model.double())")
     return ops.Linear.apply(input, weight) if bias is None else ops.Linear.apply(input, weight, bias)

@@ -55,6 +55,7 @@ class Linear(Function):
         out = _product(x, weight.T)
         if bias is not None:
             out += bias  # `out` is a fresh array
+            ctx.bias_shape = bias.shape
         return out
 
     @staticmethod
@@ -66,5 +67,8 @@ class Linear(Function):
         if needs[1]:
             grad_weight = (_product(grad.T, x) if grad.ndim == 2 else
                            _product(grad.reshape(-1, grad.shape[-1]).T, x.reshape(-1, x.shape[-1])))
-        grad_bias = grad if len(needs) > 2 and needs[2] else None  # summed to the bias's shape by the engine
+        grad_bias = None
+        if len(needs) > 2 and needs[2]:
+            # the engine would sum the broadcast axes too, but this layer knows them: all but the last
+            grad_bias = np.add.reduce(grad.reshape(-1, grad.shape[-1]), axis=0).reshape(ctx.bias_shape)
         return (grad_x, grad_weight, grad_bias)[:len(needs)]
