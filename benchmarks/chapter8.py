@@ -51,20 +51,25 @@ def numpy_loop(images, labels, epochs):
         return output > 0
 
     weights_0_1, weights_1_2 = book_weights()
-    alpha = ALPHA
     for _ in range(epochs):
-        error, correct_cnt = (0.0, 0)
-        for i in range(len(images)):
-            layer_0 = images[i:i + 1]
-            layer_1 = relu(np.dot(layer_0, weights_0_1))
-            layer_2 = np.dot(layer_1, weights_1_2)
-            error += np.sum((labels[i:i + 1] - layer_2) ** 2)
-            correct_cnt += int(np.argmax(layer_2) == np.argmax(labels[i:i + 1]))
-            layer_2_delta = (labels[i:i + 1] - layer_2)
-            layer_1_delta = layer_2_delta.dot(weights_1_2.T) * relu2deriv(layer_1)
-            weights_1_2 += alpha * layer_1.T.dot(layer_2_delta)
-            weights_0_1 += alpha * layer_0.T.dot(layer_1_delta)
+        error, correct_cnt = _book_epoch(images, labels, weights_0_1, weights_1_2, relu, relu2deriv)
     return error, correct_cnt, [weights_0_1.T, weights_1_2.T]
+
+
+def _book_epoch(images, labels, weights_0_1, weights_1_2, relu, relu2deriv, alpha=ALPHA):
+    """One epoch of the book's per-image loop (weights updated in place); returns (error, correct)."""
+    error, correct_cnt = (0.0, 0)
+    for i in range(len(images)):
+        layer_0 = images[i:i + 1]
+        layer_1 = relu(np.dot(layer_0, weights_0_1))
+        layer_2 = np.dot(layer_1, weights_1_2)
+        error += np.sum((labels[i:i + 1] - layer_2) ** 2)
+        correct_cnt += int(np.argmax(layer_2) == np.argmax(labels[i:i + 1]))
+        layer_2_delta = (labels[i:i + 1] - layer_2)
+        layer_1_delta = layer_2_delta.dot(weights_1_2.T) * relu2deriv(layer_1)
+        weights_1_2 += alpha * layer_1.T.dot(layer_2_delta)
+        weights_0_1 += alpha * layer_0.T.dot(layer_1_delta)
+    return error, correct_cnt
 
 
 def _model(nn):
@@ -166,23 +171,10 @@ def book_notebook(data, iterations, schedule=350):
     def relu2deriv(output):
         return output >= 0
 
-    alpha, hidden_size = ALPHA, HIDDEN_SIZE
-    np.random.seed(1)
-    weights_0_1 = 0.2 * np.random.random((784, hidden_size)) - 0.1
-    weights_1_2 = 0.2 * np.random.random((hidden_size, 10)) - 0.1
+    weights_0_1, weights_1_2 = book_weights()
     rows = []
     for j in range(iterations):
-        error, correct_cnt = (0.0, 0)
-        for i in range(len(images)):
-            layer_0 = images[i:i + 1]
-            layer_1 = relu(np.dot(layer_0, weights_0_1))
-            layer_2 = np.dot(layer_1, weights_1_2)
-            error += np.sum((labels[i:i + 1] - layer_2) ** 2)
-            correct_cnt += int(np.argmax(layer_2) == np.argmax(labels[i:i + 1]))
-            layer_2_delta = (labels[i:i + 1] - layer_2)
-            layer_1_delta = layer_2_delta.dot(weights_1_2.T) * relu2deriv(layer_1)
-            weights_1_2 += alpha * layer_1.T.dot(layer_2_delta)
-            weights_0_1 += alpha * layer_0.T.dot(layer_1_delta)
+        error, correct_cnt = _book_epoch(images, labels, weights_0_1, weights_1_2, relu, relu2deriv)
         train = (error / float(len(images)), correct_cnt / float(len(images)))
         if j % 10 == 0 or j == schedule - 1:
             error, correct_cnt = (0.0, 0)

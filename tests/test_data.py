@@ -1,6 +1,5 @@
 """Tests of tinygrad_like.data: the IDX/MNIST and Titanic loaders, the embedded data sets, batching."""
 import gzip
-import math
 import struct
 from pathlib import Path
 

@@ -10,7 +10,6 @@ import pytest
 
 import tinygrad_like as tl
 from tinygrad_like import Tensor, nn, optim
-from tinygrad_like.nn import functional as F
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch

@@ -15,6 +15,8 @@ from typing import NamedTuple
 import numpy as np
 
 from tinygrad_like import nn
+from tinygrad_like.data import book_mnist, default_mnist_dir
+from tinygrad_like.data.mnist import DOWNLOAD_HINT
 from tinygrad_like.tensor import Function, Tensor
 
 
@@ -270,3 +272,17 @@ def default_titanic_csv():
         if candidate.is_file():
             return candidate
     return None
+
+
+def book_mnist_or_explain(directory=None):
+    """The book's MNIST arrays (see tinygrad_like.data.book_mnist) from `directory` or the default
+    location; None, after saying how to get the files, when they are not there."""
+    directory = directory or default_mnist_dir()
+    if directory is None:
+        print("MNIST not found. Pass --mnist DIR or set TINYGRAD_LIKE_MNIST. " + DOWNLOAD_HINT + ".")
+        return None
+    try:
+        return book_mnist(directory)
+    except FileNotFoundError as error:
+        print(f"MNIST not found: {error}")
+        return None

@@ -17,10 +17,8 @@ from pathlib import Path
 
 
 from tinygrad_like import nn, no_grad, optim
-from tinygrad_like.book._common import rows_as_tensors
+from tinygrad_like.book._common import book_mnist_or_explain, rows_as_tensors
 from tinygrad_like.book.figures import save_weight_images
-from tinygrad_like.data import book_mnist, default_mnist_dir
-from tinygrad_like.data.mnist import DOWNLOAD_HINT
 from tinygrad_like.nn import functional as F
 from tinygrad_like.tensor import Tensor
 
@@ -62,14 +60,8 @@ def main(argv=None):
     parser.add_argument("--out", default="book_figures", help="where to write the PNGs")
     parser.add_argument("--epochs", type=int, default=1)
     args = parser.parse_args(argv)
-    directory = args.mnist or default_mnist_dir()
-    if directory is None:
-        print("MNIST not found. Pass --mnist DIR or set TINYGRAD_LIKE_MNIST. " + DOWNLOAD_HINT + ".")
-        return 0
-    try:
-        data = book_mnist(directory)
-    except FileNotFoundError as error:
-        print(f"MNIST not found: {error}")
+    data = book_mnist_or_explain(args.mnist)
+    if data is None:
         return 0
     model, accuracy = train(data, epochs=args.epochs)
     print(f"784 -> 10 network, {args.epochs} pass(es) over 1000 images: test accuracy {accuracy:.4f}")

@@ -53,10 +53,9 @@ from typing import NamedTuple
 import numpy as np
 
 from tinygrad_like import nn, no_grad, optim
-from tinygrad_like.book._common import (BookDropout, BookReLU, Progress, book_linear, py3_str, rows_as_tensors,
-                                        single_blas_thread, truncated)
-from tinygrad_like.data import book_mnist, default_mnist_dir
-from tinygrad_like.data.mnist import DOWNLOAD_HINT
+from tinygrad_like.book._common import (BookDropout, BookReLU, Progress, book_linear, book_mnist_or_explain,
+                                        py3_str, rows_as_tensors, single_blas_thread, truncated)
+from tinygrad_like.data import book_mnist
 from tinygrad_like.nn import functional as F
 from tinygrad_like.tensor import Tensor
 
@@ -331,14 +330,8 @@ def main(argv=None):
     parser.add_argument("--iterations", type=int, default=None,
                         help="stop after this many iterations (default: the book's 350 / 300, minutes)")
     args = parser.parse_args(argv)
-    directory = args.mnist or default_mnist_dir()
-    if directory is None:
-        print("MNIST not found. Pass --mnist DIR or set TINYGRAD_LIKE_MNIST. " + DOWNLOAD_HINT + ".")
-        return 0
-    try:
-        data = book_mnist(directory)
-    except FileNotFoundError as error:
-        print(f"MNIST not found: {error}")
+    data = book_mnist_or_explain(args.mnist)
+    if data is None:
         return 0
     for kind in SETUPS if args.kind == "all" else [args.kind]:
         print(f"== {TITLES[kind]}, {args.relu} relu")
