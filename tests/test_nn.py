@@ -565,6 +565,22 @@ def test_dropout_zeros_a_fraction_p_and_scales_the_rest_by_exactly_one_over_one_
     np.testing.assert_array_equal(out.data[kept], x[kept] * dtype(1 / (1 - p)))
 
 
+@pytest.mark.parametrize("p", [0.5, 0.25, 2 ** -12, 1 / 3, 0.9, 1e-6])
+def test_bernoulli_keep_drops_a_fraction_p_whether_p_takes_8_16_or_32_bits(p):
+    from tinygrad_like.random import bernoulli_keep
+    tl.manual_seed(5)
+    n = 1_000_000
+    keep = bernoulli_keep((1000, n // 1000), p)
+    assert keep.dtype == bool and keep.shape == (1000, n // 1000)
+    for part in (keep, keep[:500], keep[500:]):  # the whole mask and each half: fresh bits everywhere
+        assert abs((1 - part.mean()) - p) < 6 * math.sqrt(p * (1 - p) / part.size)
+
+
+def test_dropout_rejects_integer_input_instead_of_scaling_by_a_truncated_factor():
+    with pytest.raises(TypeError, match="dropout: the input must be floating point, got int64"):
+        nn.Dropout(0.1)(Tensor(np.arange(10)))
+
+
 def test_dropout_edge_cases_p_zero_and_p_one():
     x = Tensor(np.random.default_rng(0).standard_normal(1000), requires_grad=True)
     np.testing.assert_array_equal(nn.Dropout(0.0)(x).data, x.data)

@@ -2,7 +2,6 @@
 import numpy as np
 
 from tinygrad_like import ops
-from tinygrad_like.random import generator
 from tinygrad_like.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -62,9 +61,10 @@ def dropout(input, p=0.5, training=True):
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0:
         return input
-    keep = generator().random(input.shape) >= p
-    scale = input.dtype.type(0.0 if p == 1 else 1.0 / (1.0 - p))  # a numpy scalar of the input's dtype
-    return input * Tensor._wrap(keep * scale)
+    if input.data.dtype.kind != "f":
+        raise TypeError(f"dropout: the input must be floating point, got {input.dtype}; convert it with "
+                        ".float() or .double()")
+    return ops.Dropout.apply(input, p=p)
 
 
 def _check_indices(name, indices, size):

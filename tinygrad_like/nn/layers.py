@@ -10,13 +10,18 @@ from tinygrad_like.nn.parameter import Parameter
 
 
 class Linear(Module):
-    """y = x @ weight.T + bias; weight (out_features, in_features), PyTorch's layout and initialisation
-    (uniform in +-1/sqrt(in_features) for both weight and bias)."""
+    """y = x @ weight.T + bias; weight (out_features, in_features), PyTorch's shape and initialisation
+    (uniform in +-1/sqrt(in_features) for both weight and bias).
+
+    The weight is stored column-major, so that weight.T is C-contiguous: x @ weight.T is then BLAS's
+    fastest (non-transposed) product, which matters on large batches. Values, shape and checkpoints
+    are PyTorch's; the weight's gradient has the same layout, so optimizer updates stay contiguous.
+    """
 
     def __init__(self, in_features, out_features, bias=True, dtype=np.float32):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        self.weight = Parameter(np.empty((in_features, out_features), dtype=dtype).T)
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
         self.reset_parameters()
 

@@ -192,7 +192,9 @@ class Module:
         for key, tensor in self._state_tensors():
             if key in state_dict:
                 value = state_dict[key]
-                tensor.data = np.array(value.data if isinstance(value, Tensor) else value, dtype=tensor.data.dtype)
+                loaded = np.empty_like(tensor.data)  # keeps the tensor's dtype and memory layout
+                loaded[...] = value.data if isinstance(value, Tensor) else value
+                tensor.data = loaded
         return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self, prefix=""):

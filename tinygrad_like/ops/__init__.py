@@ -1,5 +1,5 @@
 """The primitive differentiable ops, each a Function with forward and backward side by side."""
-from tinygrad_like.ops.elementwise import (Abs, Add, Cast, Clip, Div, Exp, Log, Maximum, Minimum, Mul, Neg,
+from tinygrad_like.ops.elementwise import (Abs, Add, Cast, Clip, Div, Dropout, Exp, Log, Maximum, Minimum, Mul, Neg,
                                            Pow, Relu, Sigmoid, Sqrt, Sub, Tanh, Where)
 from tinygrad_like.ops.linalg import Linear, MatMul
 from tinygrad_like.ops.loss import BCELoss, BCEWithLogitsLoss, MSELoss
@@ -7,6 +7,6 @@ from tinygrad_like.ops.movement import Concatenate, Expand, Getitem, Reshape, Tr
 from tinygrad_like.ops.reduce import Max, Mean, Min, Sum
 from tinygrad_like.ops.softmax import LogSoftmax, Softmax
 
-__all__ = ["Abs", "Add", "BCELoss", "BCEWithLogitsLoss", "Cast", "Clip", "Concatenate", "Div", "Exp", "Expand", "Getitem", "Linear", "Log",
+__all__ = ["Abs", "Add", "BCELoss", "BCEWithLogitsLoss", "Cast", "Clip", "Concatenate", "Div", "Dropout", "Exp", "Expand", "Getitem", "Linear", "Log",
            "LogSoftmax", "MatMul", "Max", "Maximum", "Mean", "Min", "Minimum", "MSELoss", "Mul", "Neg", "Pow", "Relu",
            "Reshape", "Sigmoid", "Softmax", "Sqrt", "Sub", "Sum", "Tanh", "Transpose", "Where"]

@@ -1,6 +1,7 @@
 """Element-wise primitives. Inputs may broadcast; the engine sums gradients back to each input's shape."""
 import numpy as np
 
+from tinygrad_like.random import bernoulli_keep
 from tinygrad_like.tensor import Function
 
 
@@ -42,6 +43,25 @@ class Mul(Function):
         a, b = ctx.saved_tensors
         return (grad * b if ctx.needs_input_grad[0] else None,
                 grad * a if ctx.needs_input_grad[1] else None)
+
+
+class Dropout(Function):
+    """x * mask, the mask 0 with probability p and 1/(1-p) elsewhere (inverted dropout).
+
+    One node with its mask drawn inside, rather than a mask tensor times x, because dropout sits in
+    every hidden layer of the networks it is used in.
+    """
+
+    @staticmethod
+    def forward(ctx, x, p):
+        scale = x.dtype.type(0.0 if p == 1 else 1.0 / (1.0 - p))  # a scalar of x's dtype keeps x's dtype
+        mask = bernoulli_keep(x.shape, p) * scale
+        ctx.save_for_backward(mask)
+        return x * mask
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.saved_tensors[0]
 
 
 class Div(Function):

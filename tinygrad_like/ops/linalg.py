@@ -65,8 +65,10 @@ class Linear(Function):
         grad_x = _product(grad, weight) if needs[0] else None
         grad_weight = None
         if needs[1]:
-            grad_weight = (_product(grad.T, x) if grad.ndim == 2 else
-                           _product(grad.reshape(-1, grad.shape[-1]).T, x.reshape(-1, x.shape[-1])))
+            if grad.ndim != 2:
+                grad, x = grad.reshape(-1, grad.shape[-1]), x.reshape(-1, x.shape[-1])
+            # in the weight's memory layout, so that an optimizer's in-place update runs contiguously
+            grad_weight = _product(x.T, grad).T if weight.flags.f_contiguous else _product(grad.T, x)
         grad_bias = None
         if len(needs) > 2 and needs[2]:
             # the engine would sum the broadcast axes too, but this layer knows them: all but the last
