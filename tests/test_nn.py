@@ -449,6 +449,32 @@ def test_linear_backward_matches_the_matrix_formulas():
     np.testing.assert_allclose(layer.bias.grad.data, upstream.sum(axis=(0, 1)))
 
 
+@pytest.mark.parametrize("batch", [1, 7])
+def test_linear_weight_gradient_has_the_weights_memory_layout_whichever_it_is(batch):
+    # The default weight is column-major (weight.T contiguous: the fast product); a user may assign a
+    # row-major one. Either way the gradient matches it, so the optimizer's in-place update is contiguous.
+    layer = nn.Linear(6, 4).double()
+    assert layer.weight.data.T.flags.c_contiguous
+    rng = np.random.default_rng(0)
+    x, upstream = rng.standard_normal((batch, 6)), rng.standard_normal((batch, 4))
+    for weight in (layer.weight.data, np.ascontiguousarray(layer.weight.data)):
+        layer.weight.data = weight
+        layer.weight.grad = None
+        layer(Tensor(x)).backward(upstream)
+        grad = layer.weight.grad.data
+        assert grad.flags.f_contiguous == weight.flags.f_contiguous and grad.flags.c_contiguous == weight.flags.c_contiguous
+        np.testing.assert_allclose(grad, upstream.T @ x)
+
+
+def test_load_state_dict_and_dtype_conversion_keep_a_linear_weights_layout():
+    layer = nn.Linear(5, 3)
+    source = nn.Linear(5, 3)
+    layer.load_state_dict({k: np.ascontiguousarray(v) for k, v in source.state_dict().items()})
+    np.testing.assert_array_equal(layer.weight.data, source.weight.data)
+    assert layer.weight.data.T.flags.c_contiguous
+    assert layer.double().weight.data.T.flags.c_contiguous
+
+
 def test_linear_rejects_a_wrong_input_size_naming_the_shapes():
     layer = nn.Linear(3, 2)
     with pytest.raises(ValueError, match=r"input of shape \(5, 4\) does not fit a weight of shape \(2, 3\).*size 3"):
