@@ -2,6 +2,7 @@
 
 `manual_seed(seed)` makes all of them reproducible, like `torch.manual_seed`.
 """
+import functools
 import math
 
 import numpy as np
@@ -28,10 +29,18 @@ def bernoulli_keep(shape, p):
     takes the fewest bits (8, 16 or 32) in which p is exact (p = 0.5 needs 8), or 32 bits, which is
     finer than a float32 uniform draw.
     """
-    for bits, dtype in ((8, np.uint8), (16, np.uint16), (32, np.uint32)):
+    dtype, per_draw, threshold = _keep_plan(p)
+    size = math.prod(shape)
+    raw = _generator.bit_generator.random_raw(-(-size // per_draw))  # 64 random bits per draw
+    return raw.view(dtype)[:size].reshape(shape) >= threshold
+
+
+@functools.lru_cache(maxsize=128)
+def _keep_plan(p):
+    """(dtype of the bit width, elements per 64-bit draw, threshold) for dropping with probability p."""
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        bits = 8 * np.dtype(dtype).itemsize
         threshold = p * 2 ** bits
         if threshold == int(threshold):
             break
-    size = math.prod(shape)
-    raw = _generator.bit_generator.random_raw(-(-size * bits // 64))  # 64 bits per draw
-    return raw.view(dtype)[:size].reshape(shape) >= round(threshold)
+    return dtype, 64 // bits, round(threshold)

@@ -68,11 +68,11 @@ class Function:
             if len(inputs) == 2:  # unrolled for the common arities: this runs for every op
                 a, b = inputs
                 ctx.needs_input_grad = needs = (a.requires_grad, b.requires_grad)
-                data = cls.forward(ctx, a.data, b.data, **options)
+                data = cls.forward(ctx, a.data, b.data, **options) if options else cls.forward(ctx, a.data, b.data)
             elif len(inputs) == 1:
                 a = inputs[0]
                 ctx.needs_input_grad = needs = (a.requires_grad,)
-                data = cls.forward(ctx, a.data, **options)
+                data = cls.forward(ctx, a.data, **options) if options else cls.forward(ctx, a.data)
             else:
                 ctx.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
                 data = cls.forward(ctx, *[t.data for t in inputs], **options)
@@ -80,12 +80,17 @@ class Function:
             raise _op_error(cls, error, inputs) from error
         if type(data) is not np.ndarray:
             data = np.asarray(data)
-        out = _wrap(data)
+        out = _new_tensor(Tensor)  # _wrap(data), inlined
+        out.data = data
+        out.grad = None
         if True in needs and GradMode.enabled and data.dtype.kind == "f":
             ctx.parents = inputs
             ctx.sequence = _next_sequence()  # creation order: the engine's topological order
             out._ctx = ctx
             out.requires_grad = True
+        else:
+            out._ctx = None
+            out.requires_grad = False
         return out
 
 

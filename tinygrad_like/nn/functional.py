@@ -90,10 +90,10 @@ def flatten(input, start_dim=1, end_dim=-1):
 def _loss_operands(name, input, target):
     """Input and target as tensors of one dtype and the same shape (no silent broadcasting)."""
     input, target = _tensor(input), _tensor(target)
-    if input.shape != target.shape:
+    if input.data.shape != target.data.shape:
         raise ValueError(f"{name}: input has shape {input.shape} but target has shape {target.shape}; they must "
                          "match (broadcasting them silently is a classic bug); reshape one of them")
-    return input, target.astype(input.dtype)
+    return input, target if target.data.dtype is input.data.dtype else target.astype(input.dtype)
 
 
 def mse_loss(input, target, reduction="mean"):

@@ -17,8 +17,11 @@ def _reduce(loss, reduction):
 
 
 def _reduction_scale(grad, size, reduction):
-    """The upstream gradient as a per-element factor of the unreduced loss."""
-    return grad / size if reduction == "mean" else grad
+    """The upstream gradient as a per-element factor of the unreduced loss: for a scalar loss a Python
+    float (one cheap multiplication that keeps the loss's dtype), else the gradient array."""
+    if reduction == "none":
+        return grad
+    return float(grad) / size if reduction == "mean" else float(grad)
 
 
 class MSELoss(Function):
@@ -29,12 +32,15 @@ class MSELoss(Function):
         diff = input - target
         ctx.reduction = reduction
         ctx.save_for_backward(diff)
-        return _reduce(diff * diff, reduction)
+        if reduction == "none":
+            return diff * diff
+        squares = np.vdot(diff, diff)  # the sum of squares in one BLAS call, without a squared copy
+        return np.asarray(squares / diff.size if reduction == "mean" else squares)
 
     @staticmethod
     def backward(ctx, grad):
         diff = ctx.saved_tensors[0]
-        grad_input = (2 * _reduction_scale(grad, diff.size, ctx.reduction)) * diff
+        grad_input = diff * (2 * _reduction_scale(grad, diff.size, ctx.reduction))
         return grad_input, -grad_input if ctx.needs_input_grad[1] else None
 
 
