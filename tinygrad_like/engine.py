@@ -11,7 +11,7 @@ Each node's `backward` runs once, with the sum of the gradients of its output. E
 returns is fitted to its input's shape (the one place where broadcasting is undone) and dtype; the
 leaves' gradients are added into their `.grad` at the end.
 """
-import heapq
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -33,7 +33,7 @@ def backward(root, gradient=None, retain_graph=False):
     order = [-root_ctx.sequence]  # a heap: the most recently created node first
     leaf_grads = {}  # id(leaf) -> [leaf, summed gradient]
     while order:
-        ctx, grad = pending.pop(-heapq.heappop(order))
+        ctx, grad = pending.pop(-heappop(order))
         grads = ctx.backward(ctx, grad)
         if type(grads) is not tuple:
             grads = (grads,)
@@ -67,7 +67,7 @@ def backward(root, gradient=None, retain_graph=False):
                 if node.parents is None:
                     _raise_freed(node)
                 pending[node.sequence] = [node, g]
-                heapq.heappush(order, -node.sequence)
+                heappush(order, -node.sequence)
             else:
                 entry[1] = entry[1] + g
         if not retain_graph:

@@ -449,7 +449,8 @@ class Tensor:
         return ops.Expand.apply(self, shape=shape)
 
     def __getitem__(self, index):
-        index = _index(index)
+        if type(index) is not slice:  # a slice (a batch) needs no conversion
+            index = _index(index)
         if self.requires_grad and GradMode.enabled:
             return ops.Getitem.apply(self, index=index)
         try:  # nothing to differentiate (e.g. slicing a batch out of the data): no graph node needed
