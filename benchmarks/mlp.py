@@ -7,7 +7,9 @@ initialisation) and MNIST-shaped random data; the `*_runner` functions build one
   layer_0/layer_1/layer_2, explicit deltas, in-place weight updates, optional dropout);
 - `numpy_runner`: the same delta style for any depth, with biases (deep-narrow, wide);
 - `tinygrad_like_runner` / `torch_runner`: idiomatic user code (Sequential, F.mse_loss,
-  zero_grad / backward / step).
+  zero_grad / backward / step);
+- `op_bodies_runner`: tinygrad_like's array work alone (its ops' forward and backward called in
+  order), which separates the framework's own cost from the numpy it runs.
 """
 from dataclasses import dataclass
 from typing import Tuple
@@ -247,3 +249,57 @@ def torch_runner(setup, deterministic):
 
     return Runner(step, harness.torch_value, lambda: harness.torch_weights(model),
                   parts=dict(model=model, optimizer=opt, loss=F.mse_loss, x=X, y=Y, batch=batch))
+
+
+def op_bodies_runner(setup, deterministic):
+    """The tinygrad_like step with everything but its array work taken away: each op's own forward and
+    backward (ops.Linear, ops.Relu / ops.Tanh, ops.Dropout, ops.MSELoss) called directly in order on
+    the arrays, then SGD's update, without Tensors, graph, engine, modules or optimizer. The time of
+    tinygrad_like_runner minus this one is what the framework itself costs per step."""
+    from tinygrad_like import nn, ops
+
+    spec = setup.spec
+    harness.seeded_rng(setup, "tinygrad_like")  # the same dropout masks as tinygrad_like_runner
+    model = sequential(nn, spec, deterministic)  # the same parameters, values and memory layout
+    harness.load_tinygrad_like(model, setup.params)
+    layers = [[p.data for p in layer.parameters()] for layer in harness.linear_layers(model, nn.Linear)]
+    activation = {"relu": ops.Relu, "tanh": ops.Tanh}[spec.activation]
+    last = len(layers) - 1
+    p = 0.0 if deterministic else spec.dropout
+    x, y, lr, batch, starts = setup.x, setup.y, setup.lr, setup.batch, setup.batch_starts()
+
+    def forward(op, *arrays, needs, **options):
+        ctx = op()
+        ctx.needs_input_grad = needs
+        return ctx, op.forward(ctx, *arrays, **options)
+
+    def step():
+        start = next(starts)
+        out, nodes = x[start:start + batch], []
+        for i, params in enumerate(layers):
+            ctx, out = forward(ops.Linear, out, *params, needs=(i > 0,) + (True,) * len(params))
+            nodes.append((ctx, params))
+            if i < last or spec.final_activation:
+                ctx, out = forward(activation, out, needs=(True,))
+                nodes.append((ctx, None))
+            if p and i < last:
+                ctx, out = forward(ops.Dropout, out, needs=(True,), p=p)
+                nodes.append((ctx, None))
+        loss_ctx, loss = forward(ops.MSELoss, out, y[start:start + batch], needs=(True, False))
+        grad = ops.MSELoss.backward(loss_ctx, np.ones((), loss.dtype))[0]
+        updates = []
+        for ctx, params in reversed(nodes):
+            grads = ctx.backward(ctx, grad)
+            if params is None:
+                grad = grads
+            else:
+                grad = grads[0]
+                updates += zip(params, grads[1:])
+        for param, param_grad in updates:
+            param -= lr * param_grad
+        return loss
+
+    def current():
+        return [a.copy() for params in layers for a in params]
+
+    return Runner(step, harness.numpy_value, current)
