@@ -92,6 +92,32 @@ def phases(workload, framework="tinygrad_like", steps=500, seed=0):
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+OVERHEAD_WORKLOADS = ("mnist-sample", "mnist-batch", "deep-narrow")
+
+
+def overhead(workload, steps, rounds=5, seed=0):
+    """Median µs per step of numpy (the book's code), tinygrad_like's op bodies alone
+    (mlp.op_bodies_runner: the same array operations, no framework) and tinygrad_like, interleaved."""
+    from benchmarks import mlp
+
+    setup, runners = workload.runners([harness.BASELINE, "tinygrad_like"], seed)
+    runners = {harness.BASELINE: runners[harness.BASELINE], "op bodies": mlp.op_bodies_runner(setup, False),
+               "tinygrad_like": runners["tinygrad_like"]}
+    timings = harness.time_interleaved(runners, steps, rounds)
+    return {name: timing.median * 1e6 for name, timing in timings.items()}
+
+
+def format_overhead(by_workload):
+    base = harness.BASELINE
+    lines = ["| workload | numpy µs | op bodies µs (ratio) | tinygrad_like µs (ratio) | framework's own µs per step |",
+             "|---|---|---|---|---|"]
+    for name, us in by_workload.items():
+        lines.append(f"| {name} | {us[base]:.1f} | {us['op bodies']:.1f} ({us['op bodies'] / us[base]:.2f}x) | "
+                     f"{us['tinygrad_like']:.1f} ({us['tinygrad_like'] / us[base]:.2f}x) | "
+                     f"{us['tinygrad_like'] - us['op bodies']:.1f} |")
+    return "\n".join(lines)
+
+
 def format_phases(workload_name, by_framework):
     names = [n for n, p in by_framework.items() if p]
     lines = [f"Phases of the {workload_name} step, median µs (perf_counter between phases, no profiler):", "",

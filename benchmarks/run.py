@@ -194,7 +194,7 @@ def machine_lines(facts):
     return "\n".join(lines)
 
 
-def report(args, facts, rows, memory_rows, ch8, profiles, micro_tables, load_after):
+def report(args, facts, rows, memory_rows, ch8, profiles, micro_tables, overheads, load_after):
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     command = "python -m benchmarks " + " ".join(sys.argv[1:])
     clock = ("wall clock (time.perf_counter per step)" if args.clock == "wall" else
@@ -218,10 +218,16 @@ def report(args, facts, rows, memory_rows, ch8, profiles, micro_tables, load_aft
                   "step (graphs are freed).\n"]
     if ch8:
         parts += ["## Chapter 8 MNIST: wall time\n", chapter8_section(ch8) + "\n"]
-    if profiles:
+    if profiles or overheads:
         parts += ["## Where tinygrad_like's time goes\n"]
-        for name, by_phase, profile in profiles:
-            parts += [f"### {name}\n", profiling.format_phases(name, by_phase), profiling.format_profile(profile, top=12) + "\n"]
+    if overheads:
+        parts += ["### Array work and the framework's own cost\n",
+                  "`op bodies` runs tinygrad_like's array work alone: each op's own forward and backward, called "
+                  "in order on the arrays, then SGD's update (`benchmarks.mlp.op_bodies_runner`; its weights equal "
+                  "tinygrad_like's bit for bit). The last column, tinygrad_like minus op bodies, is what the Tensors, "
+                  "graph, engine, modules and optimizer cost per step.\n", profiling.format_overhead(overheads) + "\n"]
+    for name, by_phase, profile in profiles:
+        parts += [f"### {name}\n", profiling.format_phases(name, by_phase), profiling.format_profile(profile, top=12) + "\n"]
     if micro_tables:
         parts += ["### Per-call overhead on the streetlight's shapes (timeit, best of 7)\n",
                   micro.format_tables(*micro_tables) + "\n"]
@@ -261,7 +267,7 @@ def main(argv=None):
         print(f"chapter8: {args.ch8_iterations} iteration(s) ...", flush=True)
         ch8 = chapter8.measure(frameworks, epochs=args.ch8_iterations, iterations=args.ch8_iterations,
                                rounds=1 if args.quick else 3)
-    profiles, micro_tables = [], None
+    profiles, micro_tables, overheads = [], None, None
     if "profile" in args.names:
         print("profile: phases, cProfile and per-call overhead ...", flush=True)
         for name in PROFILED:
@@ -269,7 +275,9 @@ def main(argv=None):
             by_phase = {f: profiling.phases(workload, f, steps) for f in frameworks if f != harness.BASELINE}
             profiles.append((name, by_phase, profiling.profile(workload, steps)))
         micro_tables = micro.measure()
-    text = report(args, facts, rows, memory_rows, ch8, profiles, micro_tables, os.getloadavg())
+        overheads = {name: profiling.overhead(WORKLOADS[name], steps_for(WORKLOADS[name], args), args.rounds)
+                     for name in profiling.OVERHEAD_WORKLOADS}
+    text = report(args, facts, rows, memory_rows, ch8, profiles, micro_tables, overheads, os.getloadavg())
     print()
     print(text)
     if args.write:

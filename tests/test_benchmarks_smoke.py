@@ -4,6 +4,7 @@ import math
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,3 +117,24 @@ def test_phases_and_micro_cases_run():
             theirs()
     for name, function in micro.numpy_facts():
         function()
+
+
+@pytest.mark.parametrize("name", ["mnist-sample", "mnist-batch", "deep-narrow", "wide"])
+def test_op_bodies_runner_does_exactly_tinygrad_likes_array_work(name):
+    from benchmarks import mlp
+    workload = WORKLOADS[name]
+    setup, runners = workload.runners(["tinygrad_like"], 0, workload.guard_samples, deterministic=True)
+    bodies = mlp.op_bodies_runner(setup, deterministic=True)
+    for _ in range(3):
+        ours, alone = runners["tinygrad_like"].step(), bodies.step()
+        assert float(ours.item()) == float(alone)
+    for a, b in zip(runners["tinygrad_like"].weights(), bodies.weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_overhead_table_compares_numpy_op_bodies_and_tinygrad_like():
+    us = profiling.overhead(WORKLOADS["mnist-sample"], steps=3, rounds=1)
+    assert set(us) == {"numpy", "op bodies", "tinygrad_like"} and all(v > 0 for v in us.values())
+    table = profiling.format_overhead({"mnist-sample": us})
+    assert table.splitlines()[2].startswith("| mnist-sample | ")
+    assert f"{us['tinygrad_like'] - us['op bodies']:.1f} |" in table
