@@ -201,6 +201,23 @@ def test_parameters_without_a_gradient_are_skipped(optimizer_class, options):
     assert not np.array_equal(used.data, [1.0, 2.0])
 
 
+def test_plain_and_momentum_groups_in_one_sgd_follow_their_own_rules():
+    # plain SGD groups take a stateless path; a momentum group beside them keeps its buffers
+    plain, heavy = nn.Parameter(np.array([1.0, -2.0])), nn.Parameter(np.array([0.5]))
+    opt = optim.SGD([{"params": [plain]}, {"params": [heavy], "momentum": 0.9}], lr=0.1)
+    plain_reference, heavy_reference = ReferenceSGD(lr=0.1), ReferenceSGD(lr=0.1, momentum=0.9)
+    expected_plain, expected_heavy = [plain.data.copy()], [heavy.data.copy()]
+    for _ in range(3):
+        opt.zero_grad()
+        (plain * plain).sum().add((heavy * heavy * heavy).sum()).backward()
+        expected_plain = plain_reference.step(expected_plain, [2 * expected_plain[0]])
+        expected_heavy = heavy_reference.step(expected_heavy, [3 * expected_heavy[0] ** 2])
+        opt.step()
+        np.testing.assert_allclose(plain.data, expected_plain[0], rtol=1e-12)
+        np.testing.assert_allclose(heavy.data, expected_heavy[0], rtol=1e-12)
+    assert plain not in opt.state and "momentum_buffer" in opt.state[heavy]
+
+
 def test_add_param_group_with_its_own_learning_rate():
     first, second = nn.Parameter(np.array([1.0])), nn.Parameter(np.array([1.0]))
     opt = optim.SGD([first], lr=0.1, momentum=0.0)

@@ -32,7 +32,7 @@ def bernoulli_keep(shape, p):
     dtype, per_draw, threshold = _keep_plan(p)
     size = math.prod(shape)
     raw = _generator.bit_generator.random_raw(-(-size // per_draw))  # 64 random bits per draw
-    return raw.view(dtype)[:size].reshape(shape) >= threshold
+    return np.ndarray(shape, dtype, raw) >= threshold  # the first `size` elements of the bits, in `shape`
 
 
 @functools.lru_cache(maxsize=128)

@@ -8,7 +8,8 @@ from tinygrad_like.tensor import Tensor
 
 class Optimizer:
     """Base class. Subclasses implement `_update(parameter, grad, state, group)`, the update of one
-    parameter given its gradient array; `step()` calls it for every parameter that has a gradient."""
+    parameter given its gradient array; `step()` calls it for every parameter that has a gradient
+    (through `_step_group(group)`, which a subclass may replace for a whole group at once)."""
 
     def __init__(self, params, defaults):
         self.defaults = defaults
@@ -49,12 +50,15 @@ class Optimizer:
     def step(self):
         """Update every parameter that has a gradient; parameters without one are left alone."""
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    state = self.state.get(p)
-                    if state is None:
-                        state = self.state[p] = {}
-                    self._update(p, p.grad.data, state, group)
+            self._step_group(group)
+
+    def _step_group(self, group):
+        for p in group["params"]:
+            if p.grad is not None:
+                state = self.state.get(p)
+                if state is None:
+                    state = self.state[p] = {}
+                self._update(p, p.grad.data, state, group)
 
     def _update(self, parameter, grad, state, group):
         raise NotImplementedError

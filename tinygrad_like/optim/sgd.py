@@ -14,6 +14,16 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
 
+    def _step_group(self, group):
+        if group["momentum"] or group["weight_decay"]:
+            super()._step_group(group)
+            return
+        # plain SGD keeps no state: one in-place update per parameter, the group's settings read once
+        lr = group["lr"]
+        for p in group["params"]:
+            if p.grad is not None:
+                p.data -= lr * p.grad.data
+
     def _update(self, parameter, grad, state, group):
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * parameter.data
