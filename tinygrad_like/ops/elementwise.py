@@ -54,8 +54,9 @@ class Dropout(Function):
 
     @staticmethod
     def forward(ctx, x, p):
-        mask = bernoulli_keep(x.shape, p).astype(x.dtype)  # a cast and an in-place scaling: twice as fast
-        mask *= 0.0 if p == 1 else 1.0 / (1.0 - p)  # as bool * scalar on the small arrays of one sample
+        # a cast, then scaling in place: half the cost of bool * scalar on the small arrays of one sample
+        mask = bernoulli_keep(x.shape, p).astype(x.dtype)
+        mask *= 0.0 if p == 1 else 1.0 / (1.0 - p)
         ctx.save_for_backward(mask)
         return x * mask
 
