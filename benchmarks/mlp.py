@@ -254,9 +254,10 @@ def torch_runner(setup, deterministic):
 def op_bodies_runner(setup, deterministic):
     """The tinygrad_like step with everything but its array work taken away: each op's own forward and
     backward (ops.Linear, ops.Relu / ops.Tanh, ops.Dropout, ops.MSELoss) called directly in order on
-    the arrays, then SGD's update, without Tensors, graph, engine, modules or optimizer. The time of
+    the arrays, bias gradients summed to the bias's shape (the engine's un-broadcasting), then SGD's
+    update, without Tensors, graph, engine loop, modules or optimizer. The time of
     tinygrad_like_runner minus this one is what the framework itself costs per step."""
-    from tinygrad_like import nn, ops
+    from tinygrad_like import engine, nn, ops
 
     spec = setup.spec
     harness.seeded_rng(setup, "tinygrad_like")  # the same dropout masks as tinygrad_like_runner
@@ -296,7 +297,7 @@ def op_bodies_runner(setup, deterministic):
                 grad = grads[0]
                 updates += zip(params, grads[1:])
         for param, param_grad in updates:
-            param -= lr * param_grad
+            param -= lr * engine.sum_to_shape(param_grad, param.shape)  # the engine's un-broadcasting
         return loss
 
     def current():

@@ -103,17 +103,28 @@ def _raise_freed(ctx):
 
 def _unbroadcast(g, parent, ctx):
     shape = parent.data.shape
+    summed = sum_to_shape(g, shape)
+    if summed is not None:
+        return summed
+    index = next(i for i, p in enumerate(ctx.parents) if p is parent)
+    raise RuntimeError(
+        f"{type(ctx).__name__}.backward returned a gradient of shape {g.shape} for input {index} of "
+        f"shape {shape}; a gradient must have its input's shape or one that broadcasting produced from it")
+
+
+def sum_to_shape(g, shape):
+    """`g` summed over the axes that broadcasting `shape` added or stretched; None if broadcasting
+    cannot have produced g's shape from `shape`."""
     extra = g.ndim - len(shape)
+    if extra > 0 and g.shape[extra:] == shape:  # only leading axes added (a bias): one reduction, no keepdims
+        return np.add.reduce(g.reshape((-1,) + shape), axis=0)
     if extra >= 0:
         axes = tuple(range(extra)) + tuple(
             extra + i for i, size in enumerate(shape) if size == 1 and g.shape[extra + i] != 1)
         summed = g.sum(axis=axes, keepdims=True) if axes else g
         if summed.shape[extra:] == shape:
             return summed.reshape(shape)
-    index = next(i for i, p in enumerate(ctx.parents) if p is parent)
-    raise RuntimeError(
-        f"{type(ctx).__name__}.backward returned a gradient of shape {g.shape} for input {index} of "
-        f"shape {shape}; a gradient must have its input's shape or one that broadcasting produced from it")
+    return None
 
 
 def _copy_held(ctx, grads):
