@@ -592,14 +592,17 @@ def test_dropout_zeros_a_fraction_p_and_scales_the_rest_by_exactly_one_over_one_
 
 
 @pytest.mark.parametrize("p", [0.5, 0.25, 2 ** -12, 1 / 3, 0.9, 1e-6])
-def test_bernoulli_keep_drops_a_fraction_p_whether_p_takes_8_16_or_32_bits(p):
-    from tinygrad_like.random import bernoulli_keep
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_mask_drops_a_fraction_p_whether_p_takes_8_16_or_32_bits(p, dtype):
+    from tinygrad_like.random import dropout_mask
     tl.manual_seed(5)
     n = 1_000_000
-    keep = bernoulli_keep((1000, n // 1000), p)
-    assert keep.dtype == bool and keep.shape == (1000, n // 1000)
-    for part in (keep, keep[:500], keep[500:]):  # the whole mask and each half: fresh bits everywhere
-        assert abs((1 - part.mean()) - p) < 6 * math.sqrt(p * (1 - p) / part.size)
+    mask = dropout_mask((1000, n // 1000), p, dtype)
+    assert mask.dtype == dtype and mask.shape == (1000, n // 1000)
+    assert set(np.unique(mask)) <= {0, dtype(1 / (1 - p))}
+    for part in (mask, mask[:500], mask[500:]):  # the whole mask and each half: fresh bits everywhere
+        dropped = part == 0
+        assert abs(dropped.mean() - p) < 6 * math.sqrt(p * (1 - p) / part.size)
 
 
 def test_dropout_rejects_integer_input_instead_of_scaling_by_a_truncated_factor():

@@ -1,7 +1,7 @@
 """Element-wise primitives. Inputs may broadcast; the engine sums gradients back to each input's shape."""
 import numpy as np
 
-from tinygrad_like.random import bernoulli_keep
+from tinygrad_like.random import dropout_mask
 from tinygrad_like.tensor import Function
 
 
@@ -54,9 +54,7 @@ class Dropout(Function):
 
     @staticmethod
     def forward(ctx, x, p):
-        # a cast, then scaling in place: half the cost of bool * scalar on the small arrays of one sample
-        mask = bernoulli_keep(x.shape, p).astype(x.dtype)
-        mask *= 0.0 if p == 1 else 1.0 / (1.0 - p)
+        mask = dropout_mask(x.shape, p, x.dtype)
         ctx.save_for_backward(mask)
         return x * mask
 
