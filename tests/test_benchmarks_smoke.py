@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `benchmarks` is a top-level package beside tinygrad_like, not installed
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import chapter8, harness, memory, micro, profiling, run  # noqa: E402
+from benchmarks import chapter8, harness, instructions, memory, micro, profiling, run  # noqa: E402
 from benchmarks.workloads import WORKLOADS  # noqa: E402
 
 FRAMEWORKS = harness.available_frameworks()
@@ -138,3 +138,29 @@ def test_overhead_table_compares_numpy_op_bodies_and_tinygrad_like():
     table = profiling.format_overhead({"mnist-sample": us})
     assert table.splitlines()[2].startswith("| mnist-sample | ")
     assert f"{us['tinygrad_like'] - us['op bodies']:.1f} |" in table
+
+
+def test_instruction_count_children_run_every_framework_they_are_asked_for():
+    assert instructions.frameworks_for("streetlight", ["numpy", instructions.OP_BODIES, "tinygrad_like"]) == \
+        ["numpy", "tinygrad_like"]  # op bodies exist for the MLP workloads only
+    assert instructions.frameworks_for("mnist-sample", ["numpy", instructions.OP_BODIES]) == \
+        ["numpy", instructions.OP_BODIES]
+    for framework in ("numpy", instructions.OP_BODIES, "tinygrad_like"):
+        instructions.child("mnist-sample", framework, warmup=1, steps=2)
+
+
+def test_instruction_count_table_gives_thousands_and_ratios_to_numpy():
+    counts = {"streetlight": {"numpy": 100_000, "tinygrad_like": 250_000},
+              "mnist-sample": {"numpy": 1_000_000, instructions.OP_BODIES: 1_050_000, "tinygrad_like": 1_120_000}}
+    table = instructions.format_table(counts, ["numpy", instructions.OP_BODIES, "tinygrad_like"])
+    assert table.splitlines()[0] == "| workload | numpy (k instr, ratio) | op bodies (k instr, ratio) | " \
+                                    "tinygrad_like (k instr, ratio) |"
+    assert "| streetlight | 100.0 (1.00x) | — | 250.0 (2.50x) |" in table
+    assert "| mnist-sample | 1000.0 (1.00x) | 1050.0 (1.05x) | 1120.0 (1.12x) |" in table
+
+
+@pytest.mark.skipif(not instructions.available(), reason="counting instructions needs valgrind, not installed")
+def test_instruction_counts_under_valgrind_are_positive_and_repeatable():
+    first = instructions.per_step("streetlight", "tinygrad_like", steps=20, warmup=5)
+    assert first > 10_000  # a training step through the framework runs thousands of Python bytecodes
+    assert abs(instructions.per_step("streetlight", "tinygrad_like", steps=20, warmup=5) - first) < 0.01 * first

@@ -1,0 +1,131 @@
+"""Instructions executed per step, counted by valgrind (callgrind): the framework's own cost in a
+measure that does not move with the machine's load.
+
+On a shared machine a step's time drifts by tens of percent between runs, more than most single
+optimisations are worth. The number of instructions a step executes stays within about 1%, so it
+tells two versions of the code apart. Each framework's step runs in a fresh child process under
+`valgrind --tool=callgrind`, twice: `warmup` steps, then none or `steps` more; the difference of the
+two totals over `steps` is the count per step, without imports and setup. Between the two phases the
+child collects garbage and freezes the surviving objects, so that a full collection of the
+interpreter's objects (millions of instructions, at a moment that varies) lands in neither.
+
+Instructions are not time: a cache miss costs none, and BLAS under valgrind runs a kernel without
+AVX-512, so large products count more than they cost natively. Compare versions of the code on the
+Python-bound workloads (streetlight, mnist-sample), where the difference is the framework's own work.
+
+    python -m benchmarks.instructions [WORKLOAD ...] [--steps N] [--frameworks numpy,tinygrad_like]
+"""
+import argparse
+import gc
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OP_BODIES = "op bodies"  # tinygrad_like's array work alone (mlp.op_bodies_runner), for MLP workloads
+DEFAULT_WORKLOADS = ("streetlight", "mnist-sample")
+
+
+def available():
+    return shutil.which("valgrind") is not None
+
+
+def _runner(workload_name, framework, seed=0):
+    from benchmarks import mlp
+    from benchmarks.workloads import WORKLOADS
+
+    workload = WORKLOADS[workload_name]
+    if framework == OP_BODIES:
+        return mlp.op_bodies_runner(workload.setup(seed), False)
+    return workload.runners([framework], seed)[1][framework]
+
+
+def child(workload_name, framework, warmup, steps):
+    """Build the runner, run `warmup` steps, then `steps` steps (the process that valgrind counts)."""
+    if framework == "torch":
+        from benchmarks.harness import torch_or_none
+        torch_or_none()
+    step = _runner(workload_name, framework).step
+    for _ in range(warmup):
+        step()
+    gc.collect()
+    gc.freeze()
+    for _ in range(steps):
+        step()
+
+
+def _count(workload_name, framework, warmup, steps):
+    """Total instructions of a child process that runs `warmup`, then `steps` steps."""
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
+               "benchmarks.instructions", "--child", workload_name, framework, str(warmup), str(steps)]
+    # One BLAS thread: idle worker threads spin for a while, and valgrind counts their spinning. A fixed
+    # hash seed: string hashing changes dict and set layouts, and with them the count.
+    env = dict(os.environ, PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    match = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
+    if done.returncode or match is None:
+        raise RuntimeError(f"counting {framework} on {workload_name} failed:\n{done.stderr[-2000:]}")
+    return int(match.group(1))
+
+
+def per_step(workload_name, framework, steps=1000, warmup=100):
+    return (_count(workload_name, framework, warmup, steps) - _count(workload_name, framework, warmup, 0)) / steps
+
+
+def frameworks_for(workload_name, frameworks):
+    """The requested frameworks this workload has (op bodies exist for the MLP workloads only)."""
+    from benchmarks import mlp
+    from benchmarks.workloads import WORKLOADS
+
+    builders = WORKLOADS[workload_name].builders
+    mlp_based = builders.get("tinygrad_like") is mlp.tinygrad_like_runner
+    return [f for f in frameworks if f in builders or (f == OP_BODIES and mlp_based)]
+
+
+def format_table(counts, frameworks):
+    """counts: {workload: {framework: instructions per step}} -> a Markdown table, thousands of
+    instructions and the ratio to numpy, a column per framework in the order of `frameworks`."""
+    names = [f for f in frameworks if any(f in by_framework for by_framework in counts.values())]
+    lines = ["| workload | " + " | ".join(f"{n} (k instr, ratio)" for n in names) + " |",
+             "|---|" + "---|" * len(names)]
+    for workload_name, by_framework in counts.items():
+        base = by_framework.get("numpy")
+        cells = [f"{by_framework[n] / 1e3:.1f}" + (f" ({by_framework[n] / base:.2f}x)" if base else "")
+                 if n in by_framework else "—" for n in names]
+        lines.append(f"| {workload_name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workloads", nargs="*", default=list(DEFAULT_WORKLOADS))
+    parser.add_argument("--steps", type=int, default=1000, help="counted steps (after --warmup steps)")
+    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--frameworks", default=f"numpy,{OP_BODIES},tinygrad_like",
+                        help="comma-separated; torch also works, slowly")
+    parser.add_argument("--child", nargs=4, metavar=("WORKLOAD", "FRAMEWORK", "WARMUP", "STEPS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        workload_name, framework, warmup, steps = args.child
+        child(workload_name, framework, int(warmup), int(steps))
+        return
+    if not available():
+        sys.exit("benchmarks.instructions needs valgrind (e.g. apt-get install valgrind)")
+    frameworks = args.frameworks.split(",")
+    counts = {}
+    for workload_name in args.workloads:
+        counts[workload_name] = {}
+        for framework in frameworks_for(workload_name, frameworks):
+            counts[workload_name][framework] = per_step(workload_name, framework, args.steps, args.warmup)
+            print(f"{workload_name} / {framework}: {counts[workload_name][framework]:,.0f} instructions per step",
+                  flush=True)
+    print()
+    print(format_table(counts, frameworks))
+
+
+if __name__ == "__main__":
+    main()
