@@ -12,8 +12,9 @@ interpreter's objects (millions of instructions, at a moment that varies) lands 
 Instructions are not time: a cache miss costs none, and BLAS under valgrind runs a kernel without
 AVX-512, so large products count more than they cost natively. Compare versions of the code on the
 Python-bound workloads (streetlight, mnist-sample), where the difference is the framework's own work.
+`--caches` runs cachegrind instead and adds its simulated first-level cache misses per step.
 
-    python -m benchmarks.instructions [WORKLOAD ...] [--steps N] [--frameworks numpy,tinygrad_like]
+    python -m benchmarks.instructions [WORKLOAD ...] [--steps N] [--frameworks numpy,tinygrad_like] [--caches]
 """
 import argparse
 import gc
@@ -57,23 +58,38 @@ def child(workload_name, framework, warmup, steps):
         step()
 
 
-def _count(workload_name, framework, warmup, steps):
-    """Total instructions of a child process that runs `warmup`, then `steps` steps."""
-    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
+# valgrind tool -> (its options, {counter: pattern of its total in valgrind's summary})
+TOOLS = {
+    "callgrind": (["--tool=callgrind", "--callgrind-out-file=/dev/null"],
+                  {"instructions": r"Collected\s*:\s*([\d,]+)"}),
+    # simulated first-level caches: what the extra instructions cost beside large arrays
+    "cachegrind": (["--tool=cachegrind", "--cache-sim=yes", "--cachegrind-out-file=/dev/null"],
+                   {"instructions": r"I\s+refs:\s+([\d,]+)", "L1 instruction misses": r"I1\s+misses:\s+([\d,]+)",
+                    "L1 data misses": r"D1\s+misses:\s+([\d,]+)"}),
+}
+
+
+def _count(workload_name, framework, warmup, steps, tool):
+    """Totals of the tool's counters for a child process that runs `warmup`, then `steps` steps."""
+    options, patterns = TOOLS[tool]
+    command = ["valgrind", *options, sys.executable, "-m",
                "benchmarks.instructions", "--child", workload_name, framework, str(warmup), str(steps)]
     # One BLAS thread: idle worker threads spin for a while, and valgrind counts their spinning. A fixed
     # hash seed: string hashing changes dict and set layouts, and with them the count.
     env = dict(os.environ, PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    match = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
-    if done.returncode or match is None:
+    matches = {counter: re.search(pattern, done.stderr) for counter, pattern in patterns.items()}
+    if done.returncode or None in matches.values():
         raise RuntimeError(f"counting {framework} on {workload_name} failed:\n{done.stderr[-2000:]}")
-    return int(match.group(1))
+    return {counter: int(match.group(1).replace(",", "")) for counter, match in matches.items()}
 
 
-def per_step(workload_name, framework, steps=1000, warmup=100):
-    return (_count(workload_name, framework, warmup, steps) - _count(workload_name, framework, warmup, 0)) / steps
+def per_step(workload_name, framework, steps=1000, warmup=100, tool="callgrind"):
+    """{counter: count per step}: instructions (and, with cachegrind, first-level cache misses)."""
+    total = _count(workload_name, framework, warmup, steps, tool)
+    before = _count(workload_name, framework, warmup, 0, tool)
+    return {counter: (total[counter] - before[counter]) / steps for counter in total}
 
 
 def frameworks_for(workload_name, frameworks):
@@ -86,15 +102,15 @@ def frameworks_for(workload_name, frameworks):
     return [f for f in frameworks if f in builders or (f == OP_BODIES and mlp_based)]
 
 
-def format_table(counts, frameworks):
-    """counts: {workload: {framework: instructions per step}} -> a Markdown table, thousands of
-    instructions and the ratio to numpy, a column per framework in the order of `frameworks`."""
+def format_table(counts, frameworks, counter="instructions"):
+    """counts: {workload: {framework: {counter: per step}}} -> a Markdown table of one counter, in
+    thousands per step and as a ratio to numpy, a column per framework in the order of `frameworks`."""
     names = [f for f in frameworks if any(f in by_framework for by_framework in counts.values())]
-    lines = ["| workload | " + " | ".join(f"{n} (k instr, ratio)" for n in names) + " |",
-             "|---|" + "---|" * len(names)]
+    lines = [f"{counter} per step, thousands (ratio to numpy):", "",
+             "| workload | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for workload_name, by_framework in counts.items():
-        base = by_framework.get("numpy")
-        cells = [f"{by_framework[n] / 1e3:.1f}" + (f" ({by_framework[n] / base:.2f}x)" if base else "")
+        base = by_framework["numpy"][counter] if "numpy" in by_framework else None
+        cells = [f"{by_framework[n][counter] / 1e3:.1f}" + (f" ({by_framework[n][counter] / base:.2f}x)" if base else "")
                  if n in by_framework else "—" for n in names]
         lines.append(f"| {workload_name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -107,6 +123,8 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--frameworks", default=f"numpy,{OP_BODIES},tinygrad_like",
                         help="comma-separated; torch also works, slowly")
+    parser.add_argument("--caches", action="store_true",
+                        help="also count first-level cache misses (cachegrind's simulation; slower)")
     parser.add_argument("--child", nargs=4, metavar=("WORKLOAD", "FRAMEWORK", "WARMUP", "STEPS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -116,15 +134,18 @@ def main(argv=None):
     if not available():
         sys.exit("benchmarks.instructions needs valgrind (e.g. apt-get install valgrind)")
     frameworks = args.frameworks.split(",")
+    tool = "cachegrind" if args.caches else "callgrind"
     counts = {}
     for workload_name in args.workloads:
         counts[workload_name] = {}
         for framework in frameworks_for(workload_name, frameworks):
-            counts[workload_name][framework] = per_step(workload_name, framework, args.steps, args.warmup)
-            print(f"{workload_name} / {framework}: {counts[workload_name][framework]:,.0f} instructions per step",
-                  flush=True)
-    print()
-    print(format_table(counts, frameworks))
+            counts[workload_name][framework] = per_step(workload_name, framework, args.steps, args.warmup, tool)
+            print(f"{workload_name} / {framework}: " + ", ".join(
+                f"{value:,.0f} {counter}" for counter, value in counts[workload_name][framework].items()) + " per step",
+                flush=True)
+    for counter in TOOLS[tool][1]:
+        print()
+        print(format_table(counts, frameworks, counter))
 
 
 if __name__ == "__main__":

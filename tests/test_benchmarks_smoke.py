@@ -150,17 +150,26 @@ def test_instruction_count_children_run_every_framework_they_are_asked_for():
 
 
 def test_instruction_count_table_gives_thousands_and_ratios_to_numpy():
-    counts = {"streetlight": {"numpy": 100_000, "tinygrad_like": 250_000},
-              "mnist-sample": {"numpy": 1_000_000, instructions.OP_BODIES: 1_050_000, "tinygrad_like": 1_120_000}}
-    table = instructions.format_table(counts, ["numpy", instructions.OP_BODIES, "tinygrad_like"])
-    assert table.splitlines()[0] == "| workload | numpy (k instr, ratio) | op bodies (k instr, ratio) | " \
-                                    "tinygrad_like (k instr, ratio) |"
+    counts = {"streetlight": {"numpy": {"instructions": 100_000}, "tinygrad_like": {"instructions": 250_000}},
+              "mnist-sample": {"numpy": {"instructions": 1_000_000}, instructions.OP_BODIES: {"instructions": 1_050_000},
+                               "tinygrad_like": {"instructions": 1_120_000}}}
+    table = instructions.format_table(counts, ["numpy", instructions.OP_BODIES, "tinygrad_like"]).splitlines()
+    assert table[0] == "instructions per step, thousands (ratio to numpy):"
+    assert table[2] == "| workload | numpy | op bodies | tinygrad_like |"
     assert "| streetlight | 100.0 (1.00x) | — | 250.0 (2.50x) |" in table
     assert "| mnist-sample | 1000.0 (1.00x) | 1050.0 (1.05x) | 1120.0 (1.12x) |" in table
 
 
 @pytest.mark.skipif(not instructions.available(), reason="counting instructions needs valgrind, not installed")
 def test_instruction_counts_under_valgrind_are_positive_and_repeatable():
-    first = instructions.per_step("streetlight", "tinygrad_like", steps=20, warmup=5)
+    first = instructions.per_step("streetlight", "tinygrad_like", steps=20, warmup=5)["instructions"]
     assert first > 10_000  # a training step through the framework runs thousands of Python bytecodes
-    assert abs(instructions.per_step("streetlight", "tinygrad_like", steps=20, warmup=5) - first) < 0.01 * first
+    again = instructions.per_step("streetlight", "tinygrad_like", steps=20, warmup=5)["instructions"]
+    assert abs(again - first) < 0.01 * first
+
+
+@pytest.mark.skipif(not instructions.available(), reason="simulating caches needs valgrind, not installed")
+def test_cache_simulation_counts_instructions_and_first_level_misses():
+    totals = instructions._count("streetlight", "numpy", warmup=2, steps=3, tool="cachegrind")
+    assert set(totals) == {"instructions", "L1 instruction misses", "L1 data misses"}
+    assert totals["instructions"] > totals["L1 data misses"] > 0
