@@ -8,5 +8,6 @@ Modules: `harness` (timing, interleaving, correctness guard, shared helpers), on
 workload (`streetlight`, `mnist_batch`, `mnist_sample`, `deep_narrow`, `wide`, `inference`, built
 on `mlp`), `memory` (RSS of a 1000-step run, one subprocess per framework), `instructions`
 (instructions per step under valgrind, a measure that does not move with the machine's load;
-`python -m benchmarks.instructions`), `chapter8` (wall time of the book's chapter 8 loop), `machine` (facts for the report) and `run` (the command line).
+`python -m benchmarks.instructions`), `chapter8` (wall time of the book's chapter 8 loop),
+`machine` (facts for the report) and `run` (the command line).
 """

@@ -46,9 +46,6 @@ def _runner(workload_name, framework, seed=0):
 
 def child(workload_name, framework, warmup, steps):
     """Build the runner, run `warmup` steps, then `steps` steps (the process that valgrind counts)."""
-    if framework == "torch":
-        from benchmarks.harness import torch_or_none
-        torch_or_none()
     step = _runner(workload_name, framework).step
     for _ in range(warmup):
         step()

@@ -35,7 +35,7 @@ def dropout_mask(shape, p, dtype):
     size = math.prod(shape)
     raw = _generator.bit_generator.random_raw(-(-size // per_draw))  # 64 random bits per draw
     drawn = np.ndarray(shape, bits, raw)  # the first `size` elements of the bits, in `shape`
-    return values.take(drawn if len(values) == 256 else drawn >= threshold)
+    return values.take(drawn if bits is np.uint8 else drawn >= threshold)
 
 
 @functools.lru_cache(maxsize=128)
