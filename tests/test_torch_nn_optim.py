@@ -256,6 +256,28 @@ def test_pytorch_weights_load_into_our_model_and_back():
     assert torch.equal(back(to_torch(x)), theirs(to_torch(x)))
 
 
+@pytest.mark.parametrize("change", ["missing", "unexpected", "size mismatch"])
+def test_a_bad_state_dict_raises_the_exception_type_pytorch_raises(change):
+    ours = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1)).double()
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1)).double()
+    state = {k: v.numpy().copy() for k, v in theirs.state_dict().items()}
+    if change == "missing":
+        del state["2.bias"]
+    elif change == "unexpected":
+        state["3.weight"] = np.zeros((1, 1))
+    else:
+        state["0.weight"] = np.zeros((4, 2))
+    with pytest.raises(RuntimeError) as torch_error:
+        theirs.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    with pytest.raises(type(torch_error.value)):
+        ours.load_state_dict(state)
+    if change == "size mismatch":  # an error with strict=False too, in both
+        with pytest.raises(RuntimeError):
+            theirs.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=False)
+        with pytest.raises(RuntimeError):
+            ours.load_state_dict(state, strict=False)
+
+
 def test_repr_equals_pytorchs():
     ours = nn.Sequential(nn.Flatten(), nn.Linear(8, 4), nn.ReLU(),
                          nn.Sequential(nn.Linear(4, 4, bias=False), nn.Tanh(), nn.Softmax(dim=1)),

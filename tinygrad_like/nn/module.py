@@ -187,8 +187,8 @@ class Module:
             problems += [f"missing keys: {missing}"] if missing else []
             problems += [f"unexpected keys: {unexpected}"] if unexpected else []
         if problems:
-            raise KeyError(f"load_state_dict() into {type(self).__name__}: " + "; ".join(problems)
-                           + ("" if mismatched else "; pass strict=False to load the matching keys only"))
+            raise RuntimeError(f"load_state_dict() into {type(self).__name__}: " + "; ".join(problems)
+                               + ("" if mismatched else "; pass strict=False to load the matching keys only"))
         for key, tensor in self._state_tensors():
             if key in state_dict:
                 value = state_dict[key]
