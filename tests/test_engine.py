@@ -1,6 +1,7 @@
 """The engine's invariants: no mutation, no aliasing, exact leaf shapes and dtypes, diamonds, the
 backward() API (seeds, deep graphs, retain_graph, freeing), grad modes, and users' own Functions."""
 import gc
+import threading
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygrad_like as tl
-from tinygrad_like import Function, Tensor, enable_grad, gradcheck, is_grad_enabled, no_grad, ops
+from tinygrad_like import Function, Tensor, enable_grad, gradcheck, is_grad_enabled, no_grad, ops, set_grad_enabled
 from tinygrad_like.testing import assert_close
 
 
@@ -472,6 +473,68 @@ def test_leaves_made_under_no_grad_still_require_grad():
     assert w.requires_grad and w.is_leaf
     (w * 2).sum().backward()
     assert_close(w.grad, [2.0, 2.0])
+
+
+def test_set_grad_enabled_as_a_call_and_as_a_context_manager():
+    x = leaf([1.0, 2.0])
+    set_grad_enabled(False)
+    try:
+        assert not is_grad_enabled()
+        assert_recorded(x * 2, False)
+    finally:
+        set_grad_enabled(True)
+    assert_recorded(x * 2, True)
+    for mode in (False, True):
+        with no_grad():
+            with set_grad_enabled(mode):
+                assert is_grad_enabled() is mode
+                assert_recorded(x * 2, mode)
+            assert not is_grad_enabled()  # the enclosing mode is back
+    with pytest.raises(TypeError, match=r"set_grad_enabled\(\): mode must be a bool, got str"):
+        set_grad_enabled("no")
+    assert is_grad_enabled()
+
+
+def run_in_thread(function):
+    results, errors = [], []
+
+    def target():
+        try:
+            results.append(function())
+        except BaseException as error:  # re-raised in the test's thread
+            errors.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return results[0]
+
+
+def test_grad_mode_is_per_thread():
+    x = leaf([1.0, 2.0])
+    with no_grad():  # a new thread starts with recording on, whatever this thread's mode
+        assert run_in_thread(lambda: (is_grad_enabled(), (x * 2).requires_grad)) == (True, True)
+
+    inside, go_on = threading.Event(), threading.Event()
+
+    def inference():
+        with no_grad():
+            inside.set()
+            go_on.wait(10)
+            return (x * 2).requires_grad
+
+    results = []
+    thread = threading.Thread(target=lambda: results.append(inference()))
+    thread.start()
+    assert inside.wait(10)
+    recorded_here = x * 2  # while the other thread sits inside its no_grad block
+    go_on.set()
+    thread.join()
+    assert results == [False]
+    assert_recorded(recorded_here, True)
+    assert is_grad_enabled()
 
 
 # ---- users' own Functions ---------------------------------------------------------------------------------

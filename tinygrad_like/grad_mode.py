@@ -1,13 +1,17 @@
-"""Switching graph recording off (`no_grad`) and back on (`enable_grad`).
+"""Switching graph recording off (`no_grad`) and back on (`enable_grad`, `set_grad_enabled`).
 
-The flag is process-global (not per thread): reading a plain class attribute keeps it off the
-per-op hot path.
+The mode is per thread, as in PyTorch: `no_grad()` in an inference thread does not stop another
+thread's training from recording its graph, and every new thread starts with recording on.
 """
 import functools
+import threading
 
 
-class GradMode:
-    enabled = True  # read by Function.apply on every op
+class _GradMode(threading.local):
+    enabled = True  # read by Function.apply on every op; the class default is each new thread's mode
+
+
+GradMode = _GradMode()
 
 
 def is_grad_enabled():
@@ -51,3 +55,21 @@ class enable_grad(_GradModeSwitch):
     """Re-enables graph recording inside a `no_grad` block."""
 
     mode = True
+
+
+class set_grad_enabled:
+    """`set_grad_enabled(mode)` switches recording on or off at once; used as a context manager
+    (`with set_grad_enabled(is_training):`) it restores the previous mode on exit, like PyTorch's."""
+
+    def __init__(self, mode):
+        if not isinstance(mode, (bool, int)):
+            raise TypeError(f"set_grad_enabled(): mode must be a bool, got {type(mode).__name__}")
+        self._previous = GradMode.enabled
+        GradMode.enabled = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        GradMode.enabled = self._previous
+        return False
