@@ -2,10 +2,12 @@
 users see from ops and shape methods."""
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tinygrad_like as tl
 from tinygrad_like import Tensor
-from tinygrad_like.testing import assert_close
+from tinygrad_like.testing import arrays, assert_close
 
 
 # ---- construction -------------------------------------------------------------------------------------
@@ -171,6 +173,42 @@ def test_comparisons_give_bool_tensors_outside_the_graph(op, other):
     assert not result.requires_grad and result.is_leaf
     expected = getattr(values, op)(other.data if isinstance(other, Tensor) else other)
     assert np.array_equal(result.data, expected)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+@given(data=st.data(), values=arrays(min_value=-2, max_value=2).map(np.round))  # rounding makes ties common
+def test_argmax_and_argmin_give_the_first_extreme_as_int64_outside_the_graph(name, data, values):
+    axis = data.draw(st.none() | st.integers(-values.ndim, values.ndim - 1) if values.ndim else st.none())
+    keepdims = data.draw(st.booleans())
+    x = Tensor(values, requires_grad=True)
+    result = getattr(x, name)(dim=axis, keepdim=keepdims) if data.draw(st.booleans()) else \
+        getattr(x, name)(axis, keepdims)
+    expected = getattr(np, name)(values, axis=axis, keepdims=keepdims)
+    assert result.dtype == np.int64 and result.shape == expected.shape
+    assert np.array_equal(result.data, expected)
+    assert not result.requires_grad and result.is_leaf
+    np.testing.assert_array_equal(x.data, values)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: x.argmax(2), IndexError, r"argmax\(\): axis 2 is out of range for a tensor of shape \(0, 3\)"),
+    (lambda x: x.argmin((0, 1)), TypeError, r"argmin\(\): axis must be one int or None, got \(0, 1\)"),
+    (lambda x: x.argmax(), ValueError, r"argmax\(\): nothing to choose from along axis None of a tensor of "
+                                        r"shape \(0, 3\)"),
+    (lambda x: x.argmin(0), ValueError, r"argmin\(\): nothing to choose from along axis 0"),
+])
+def test_argmax_errors_name_the_call_the_axis_and_the_shape(call, error, message):
+    with pytest.raises(error, match=message):
+        call(Tensor(np.zeros((0, 3))))
+    assert Tensor(np.zeros((0, 3))).argmax(1).shape == (0,)  # an empty result where the axis is not empty
+
+
+def test_amax_and_amin_are_the_value_reductions():
+    x = Tensor([[1.0, 4.0], [3.0, -2.0]], requires_grad=True)
+    assert_close(x.amax(1), [4.0, 3.0])
+    assert_close(x.amin(dim=0), [1.0, -2.0])
+    x.amax().backward()
+    assert_close(x.grad, [[0.0, 1.0], [0.0, 0.0]])
 
 
 def test_tensors_hash_by_identity():

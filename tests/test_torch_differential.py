@@ -376,3 +376,14 @@ def test_dtype_promotion_matches_pytorch(expression):
     theirs = eval(expression, {name: torch.from_numpy(data.copy()) for name, data in PROMOTION_OPERANDS.items()})
     assert ours.dtype == torch.empty(0, dtype=theirs.dtype).numpy().dtype
     assert_close(ours.data.astype(np.float64), theirs.double().numpy())
+
+
+# ---- argmax / argmin ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (1, True), (-1, False), (2, True)])
+def test_argmax_and_argmin_match_pytorch_including_ties(name, dim, keepdim):
+    data = np.random.default_rng(5).integers(-2, 3, (4, 3, 5)).astype(np.float64)  # many ties
+    ours = getattr(Tensor(data), name)(dim=dim, keepdim=keepdim)
+    theirs = getattr(torch.from_numpy(data), name)(dim=dim, keepdim=keepdim)
+    assert ours.dtype == np.int64 and ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.data, theirs.numpy())

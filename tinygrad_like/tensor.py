@@ -359,6 +359,25 @@ class Tensor:
     def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return ops.Min.apply(self, axis=_axis(axis, dim), keepdims=_keepdims(keepdims, keepdim))
 
+    amax, amin = max, min  # PyTorch's names for the values-only reductions
+
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """int64 indices of the first maximum along one axis (of the flattened tensor if None); no graph."""
+        return self._arg_reduction(np.argmax, "argmax", _axis(axis, dim), _keepdims(keepdims, keepdim))
+
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """int64 indices of the first minimum along one axis (of the flattened tensor if None); no graph."""
+        return self._arg_reduction(np.argmin, "argmin", _axis(axis, dim), _keepdims(keepdims, keepdim))
+
+    def _arg_reduction(self, reducer, name, axis, keepdims):
+        if axis is not None and not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"{name}(): axis must be one int or None, got {axis!r} (tensor of shape {self.shape})")
+        if axis is not None:
+            axis = _axis_index(axis, self.ndim, self.shape, name)
+        if (self.data.size if axis is None else self.shape[axis]) == 0:
+            raise ValueError(f"{name}(): nothing to choose from along axis {axis} of a tensor of shape {self.shape}")
+        return Tensor._wrap(np.asarray(reducer(self.data, axis=axis, keepdims=keepdims), dtype=np.int64))
+
     def var(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, ddof=None):
         """Variance; like PyTorch the default is unbiased (correction=1); numpy's `ddof` is an alias."""
         axis, keepdims = _axis(axis, dim), _keepdims(keepdims, keepdim)
