@@ -494,6 +494,19 @@ def test_set_grad_enabled_as_a_call_and_as_a_context_manager():
         set_grad_enabled("no")
     assert is_grad_enabled()
 
+    @set_grad_enabled(False)
+    def inference(t):
+        assert not is_grad_enabled()
+        return t * 2
+
+    assert is_grad_enabled()  # decorating changed nothing outside the function
+    assert inference.__name__ == "inference"
+    assert_recorded(inference(x), False)
+    assert is_grad_enabled()
+    with no_grad():
+        assert_recorded(set_grad_enabled(True)(lambda t: t * 2)(x), True)
+        assert not is_grad_enabled()
+
 
 def run_in_thread(function):
     results, errors = [], []

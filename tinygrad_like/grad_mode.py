@@ -57,19 +57,30 @@ class enable_grad(_GradModeSwitch):
     mode = True
 
 
-class set_grad_enabled:
-    """`set_grad_enabled(mode)` switches recording on or off at once; used as a context manager
-    (`with set_grad_enabled(is_training):`) it restores the previous mode on exit, like PyTorch's."""
+class set_grad_enabled(_GradModeSwitch):
+    """`set_grad_enabled(mode)` switches recording on or off at once, like PyTorch's; as a context
+    manager (`with set_grad_enabled(is_training):`) it restores the previous mode on exit, and as a
+    decorator (`@set_grad_enabled(False)`) it runs the function in `mode`."""
 
-    def __init__(self, mode):
+    def __new__(cls, mode):
         if not isinstance(mode, (bool, int)):
             raise TypeError(f"set_grad_enabled(): mode must be a bool, got {type(mode).__name__}")
-        self._previous = GradMode.enabled
-        GradMode.enabled = bool(mode)
+        switch = object.__new__(cls)
+        switch.mode = bool(mode)
+        switch._previous = GradMode.enabled
+        GradMode.enabled = switch.mode
+        return switch
 
     def __enter__(self):
-        return self
+        return self  # the mode was set when the switch was made
 
-    def __exit__(self, *exc_info):
-        GradMode.enabled = self._previous
-        return False
+    def __call__(self, function):
+        GradMode.enabled = self._previous  # decorating does not change the mode of the code around it
+        mode = self.mode
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return function(*args, **kwargs)
+
+        return wrapper
