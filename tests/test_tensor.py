@@ -289,6 +289,10 @@ def test_promotion_keeps_gradients_in_each_leafs_dtype():
     (lambda: Tensor(np.ones((2, 3))).transpose(0, 0), ValueError, r"\(0, 0\) are not a permutation.*\(2, 3\)"),
     (lambda: Tensor(np.ones((2, 3))).transpose(0, 2), ValueError, r"not a permutation.*\(2, 3\)"),
     (lambda: Tensor(np.ones((2, 3, 4))).transpose(1, 0), ValueError, r"not a permutation.*swapaxes"),
+    (lambda: Tensor(np.ones((2, 3))).transpose(0, 1), ValueError,
+     r"transpose\(0, 1\) of a 2-D tensor \(shape \(2, 3\)\) is ambiguous: numpy keeps .* PyTorch swaps .*\.T"),
+    (lambda: Tensor(np.ones((2, 3))).transpose(-2, -1), ValueError, r"transpose\(-2, -1\) .* is ambiguous"),
+    (lambda: Tensor(np.ones((2, 3))).permute([0, 1], 2), TypeError, r"permute\(\): axes must be ints"),
     (lambda: Tensor(np.ones((2, 3))).squeeze(0), ValueError, r"axis 0 .*\(2, 3\) does not have size 1"),
     (lambda: Tensor(np.ones((1, 3))).squeeze(2), IndexError, r"axis 2 .*\(1, 3\)"),
     (lambda: Tensor(np.ones((1, 3))).squeeze(-3), IndexError, r"axis -3 .*\(1, 3\)"),
@@ -298,7 +302,8 @@ def test_promotion_keeps_gradients_in_each_leafs_dtype():
     (lambda: Tensor(np.ones((2, 3))).sum(axis=0, dim=1), TypeError, r"both axis=0 and dim=1"),
     (lambda: tl.cat([]), ValueError, r"cat\(\): needs at least one tensor"),
 ], ids=["add_broadcast", "mul_broadcast", "matmul", "reshape", "expand", "getitem", "cat", "sum_axis",
-        "transpose_repeat", "transpose_out_of_range", "transpose_partial", "squeeze_size", "squeeze_range",
+        "transpose_repeat", "transpose_out_of_range", "transpose_partial", "transpose_ambiguous",
+        "transpose_ambiguous_negative", "permute_not_ints", "squeeze_size", "squeeze_range",
         "squeeze_negative_range", "unsqueeze_range", "unsqueeze_negative_range", "flatten_range", "axis_and_dim",
         "cat_empty"])
 def test_errors_name_the_op_and_the_inputs(make, error, pattern):

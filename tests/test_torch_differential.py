@@ -387,3 +387,19 @@ def test_argmax_and_argmin_match_pytorch_including_ties(name, dim, keepdim):
     theirs = getattr(torch.from_numpy(data), name)(dim=dim, keepdim=keepdim)
     assert ours.dtype == np.int64 and ours.shape == tuple(theirs.shape)
     np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+# ---- transpose of a matrix: the spellings both frameworks read alike ------------------------------------
+@pytest.mark.parametrize("spelling", ["x.transpose(1, 0)", "x.transpose(-1, -2)", "x.T", "x.swapaxes(0, 1)",
+                                      "x.permute(0, 1)", "x.permute(1, 0)"])
+def test_matrix_transposes_match_pytorch(spelling):
+    data = np.arange(6.0).reshape(2, 3)
+    ours, theirs = eval(spelling, {"x": Tensor(data)}), eval(spelling, {"x": torch.from_numpy(data)})
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_the_ambiguous_matrix_transpose_is_an_error_where_pytorch_swaps():
+    data = np.arange(4.0).reshape(2, 2)  # square: a silent identity would give the right shape
+    assert not np.array_equal(torch.from_numpy(data).transpose(0, 1).numpy(), data)
+    with pytest.raises(ValueError, match="ambiguous"):
+        Tensor(data).transpose(0, 1)

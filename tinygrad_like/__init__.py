@@ -8,6 +8,6 @@ from tinygrad_like.tensor import Function, Tensor, cat, stack, where
 
 __version__ = "0.1.0"
 
-__all__ = ["Function", "GradcheckError", "Tensor", "arange", "cat", "enable_grad", "full", "gradcheck", "is_grad_enabled", "load", "manual_seed",
-           "no_grad", "ones", "ones_like", "rand", "randn", "save", "set_grad_enabled", "stack", "where", "zeros",
-           "zeros_like"]
+__all__ = ["Function", "GradcheckError", "Tensor", "arange", "cat", "enable_grad", "full", "gradcheck",
+           "is_grad_enabled", "load", "manual_seed", "no_grad", "ones", "ones_like", "rand", "randn", "save",
+           "set_grad_enabled", "stack", "where", "zeros", "zeros_like"]

@@ -106,6 +106,7 @@ def _op_error(op, error, inputs):
 from tinygrad_like import ops  # noqa: E402  (the ops subclass Function, defined above)
 
 _next_sequence = itertools.count().__next__
+_MATRIX_IDENTITY_PAIRS = ((0, 1), (0, -1), (-2, 1), (-2, -1))  # transpose(0, 1) of a matrix, spelt four ways
 _PYTHON_REALS = (int, float)
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 _DEFAULT_DTYPE = {0: np.dtype(bool), 1: np.dtype(np.int64), 2: np.dtype(np.float32), 3: np.dtype(np.complex64)}
@@ -413,21 +414,34 @@ class Tensor:
         """Permute axes like numpy: no argument reverses them; else a full permutation (or one tuple).
 
         To swap two axes of a higher-dimensional tensor (PyTorch's transpose) use `swapaxes(a, b)`.
+        `transpose(0, 1)` of a matrix is an error: numpy reads it as the identity, PyTorch as a swap.
         """
-        axes = _shape_arg(axes) if axes else tuple(range(self.ndim))[::-1]
+        if not axes:
+            return self._permute(tuple(range(self.ndim))[::-1], "transpose")
+        if self.ndim == 2 and axes in _MATRIX_IDENTITY_PAIRS:
+            raise ValueError(f"transpose{axes} of a 2-D tensor (shape {self.shape}) is ambiguous: numpy keeps the "
+                             "axes in order, PyTorch swaps them; write .T or swapaxes(0, 1) to swap them, "
+                             "permute(0, 1) to keep them")
+        return self._permute(_shape_arg(axes), "transpose")
+
+    def permute(self, *axes):
+        """Reorder the axes by a full permutation, given as ints or one tuple (numpy and PyTorch agree)."""
+        return self._permute(_shape_arg(axes), "permute")
+
+    def _permute(self, axes, name):
+        if not all(isinstance(a, (int, np.integer)) for a in axes):
+            raise TypeError(f"{name}(): axes must be ints (or one tuple of ints), got {axes}")
         normalised = tuple(a % self.ndim if -self.ndim <= a < self.ndim else a for a in axes)
         if sorted(normalised) != list(range(self.ndim)):
-            raise ValueError(f"transpose(): axes {axes} are not a permutation of the {self.ndim} axes of a "
+            raise ValueError(f"{name}(): axes {axes} are not a permutation of the {self.ndim} axes of a "
                              f"tensor of shape {self.shape}; to swap two axes use swapaxes(a, b)")
         return ops.Transpose.apply(self, axes=normalised)
-
-    permute = transpose
 
     def swapaxes(self, axis1, axis2):
         axis1, axis2 = (_axis_index(a, self.ndim, self.shape, "swapaxes") for a in (axis1, axis2))
         axes = list(range(self.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-        return self.transpose(axes)
+        return self._permute(axes, "swapaxes")
 
     def flatten(self, start_dim=0, end_dim=-1):
         if self.ndim == 0:
