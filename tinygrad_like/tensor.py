@@ -371,9 +371,9 @@ class Tensor:
         return self._arg_reduction(np.argmin, "argmin", _axis(axis, dim), _keepdims(keepdims, keepdim))
 
     def _arg_reduction(self, reducer, name, axis, keepdims):
-        if axis is not None and not isinstance(axis, (int, np.integer)):
-            raise TypeError(f"{name}(): axis must be one int or None, got {axis!r} (tensor of shape {self.shape})")
         if axis is not None:
+            if not isinstance(axis, (int, np.integer)):
+                raise TypeError(f"{name}(): axis must be one int or None, got {axis!r} (tensor of shape {self.shape})")
             axis = _axis_index(axis, self.ndim, self.shape, name)
         if (self.data.size if axis is None else self.shape[axis]) == 0:
             raise ValueError(f"{name}(): nothing to choose from along axis {axis} of a tensor of shape {self.shape}")
