@@ -96,7 +96,7 @@ def tinygrad_like_loop(images, labels, epochs):
             loss.backward()
             opt.step()
             error += 2 * loss.item()
-            correct_cnt += int(prediction.data.argmax() == labels.data[i].argmax())
+            correct_cnt += int(prediction._data.argmax() == labels._data[i].argmax())
     return error, correct_cnt, harness.tinygrad_like_weights(model)
 
 

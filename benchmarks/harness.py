@@ -170,9 +170,9 @@ def linear_layers(model, linear_type):
 def load_tinygrad_like(model, params):
     from tinygrad_like import nn
     for layer, (weight, bias) in zip(linear_layers(model, nn.Linear), params):
-        layer.weight.data[...] = weight
+        layer.weight._data[...] = weight
         if bias is not None:
-            layer.bias.data[...] = bias
+            layer.bias._data[...] = bias
 
 
 def load_torch(model, params):
@@ -185,7 +185,7 @@ def load_torch(model, params):
 
 
 def tinygrad_like_weights(model):
-    return [p.data.copy() for p in model.parameters()]
+    return [p._data.copy() for p in model.parameters()]
 
 
 def torch_weights(model):
@@ -197,7 +197,7 @@ def torch_value(result):
 
 
 def tinygrad_like_value(result):
-    return float(result.item()) if result.data.size == 1 else result.data
+    return float(result.item()) if result._data.size == 1 else result._data
 
 
 def numpy_value(result):

@@ -24,9 +24,9 @@ def cases():
 
     rng = np.random.default_rng(0)
     X = tl.Tensor(rng.random((4, 3)))
-    x_np = X.data
+    x_np = X._data
     layer = nn.Linear(3, 4, bias=False).double()
-    w_np = layer.weight.data
+    w_np = layer.weight._data
     h = tl.Tensor(rng.random((1, 4)) - 0.5)
     y = tl.Tensor(rng.random((1, 4)))
     leaf = tl.Tensor(rng.random((1, 4)), requires_grad=True)
@@ -46,12 +46,12 @@ def cases():
         ("Tensor._wrap(array)", lambda: tl.Tensor._wrap(x_np), None),
         ("X[0:1] (no grad)", lambda: X[0:1], lambda: x_np[0:1]),
         ("F.linear(x, w) (w requires grad)", lambda: F.linear(X[0:1], layer.weight), lambda: x_np[0:1] @ w_np.T),
-        ("h.relu() (no grad)", lambda: h.relu(), lambda: np.maximum(h.data, 0)),
-        ("leaf.relu() (records a node)", lambda: leaf.relu(), lambda: np.maximum(leaf.data, 0)),
-        ("0.5 * leaf (Python scalar)", lambda: 0.5 * leaf, lambda: 0.5 * leaf.data),
-        ("leaf * h (same dtype)", lambda: leaf * h, lambda: leaf.data * h.data),
+        ("h.relu() (no grad)", lambda: h.relu(), lambda: np.maximum(h._data, 0)),
+        ("leaf.relu() (records a node)", lambda: leaf.relu(), lambda: np.maximum(leaf._data, 0)),
+        ("0.5 * leaf (Python scalar)", lambda: 0.5 * leaf, lambda: 0.5 * leaf._data),
+        ("leaf * h (same dtype)", lambda: leaf * h, lambda: leaf._data * h._data),
         ("F.mse_loss(leaf, y, 'sum')", lambda: F.mse_loss(leaf, y, reduction="sum"),
-         lambda: np.sum((leaf.data - y.data) ** 2)),
+         lambda: np.sum((leaf._data - y._data) ** 2)),
         ("streetlight forward + loss", forward_streetlight, None),
         ("streetlight forward + loss + backward", backward_streetlight, None),
         ("opt.zero_grad() (2 params)", opt.zero_grad, None),

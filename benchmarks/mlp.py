@@ -263,7 +263,7 @@ def op_bodies_runner(setup, deterministic):
     harness.seeded_rng(setup, "tinygrad_like")  # the same dropout masks as tinygrad_like_runner
     model = sequential(nn, spec, deterministic)  # the same parameters, values and memory layout
     harness.load_tinygrad_like(model, setup.params)
-    layers = [[p.data for p in layer.parameters()] for layer in harness.linear_layers(model, nn.Linear)]
+    layers = [[p._data for p in layer.parameters()] for layer in harness.linear_layers(model, nn.Linear)]
     activation = {"relu": ops.Relu, "tanh": ops.Tanh}[spec.activation]
     last = len(layers) - 1
     p = 0.0 if deterministic else spec.dropout

@@ -138,9 +138,9 @@ def test_book_relu_fails_gradcheck_and_nn_relu_passes():
 def test_book_relu_forward_is_relu_backward_is_identity():
     x = Tensor(np.array([[-1.5, 0.4]]), requires_grad=True)
     y = BookReLU()(x)
-    np.testing.assert_array_equal(y.data, [[0.0, 0.4]])
+    np.testing.assert_array_equal(y.numpy(), [[0.0, 0.4]])
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[1.0, 1.0]])
+    np.testing.assert_array_equal(x.grad.numpy(), [[1.0, 1.0]])
 
 
 def test_book_dropout_draws_numpys_legacy_masks_and_back_propagates_the_mask_only():
@@ -150,9 +150,9 @@ def test_book_dropout_draws_numpys_legacy_masks_and_back_propagates_the_mask_onl
     np.random.seed(3)
     x = Tensor(np.arange(1.0, 7.0).reshape(1, 6), requires_grad=True)
     y = layer(x)
-    np.testing.assert_array_equal(y.data, x.data * expected_mask * 2)
+    np.testing.assert_array_equal(y.numpy(), x.numpy() * expected_mask * 2)
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, expected_mask)  # the book's quirk: mask, not mask * 2
+    np.testing.assert_array_equal(x.grad.numpy(), expected_mask)  # the book's quirk: mask, not mask * 2
     layer.eval()
     state = np.random.get_state()[1].copy()
     assert layer(x) is x and np.array_equal(np.random.get_state()[1], state)  # eval: identity, no draw
@@ -188,8 +188,8 @@ def test_layers_reproduce_the_notebooks_numpy_code_bit_for_bit(kind):
     optimizer = optim.SGD(model.parameters(), lr=setup.alpha)
     for _ in range(2):
         ch8_mnist.train_epoch(model, optimizer, images, labels, setup, rows_as_tensors(images), rows_as_tensors(labels))
-    np.testing.assert_array_equal(model[0].weight.data.T, expected_0_1)
-    np.testing.assert_array_equal(model[-1].weight.data.T, expected_1_2)
+    np.testing.assert_array_equal(model[0].weight.numpy().T, expected_0_1)
+    np.testing.assert_array_equal(model[-1].weight.numpy().T, expected_1_2)
 
 
 def test_batch_quirk_matches_the_notebooks_loop():
@@ -212,8 +212,8 @@ def test_batch_quirk_matches_the_notebooks_loop():
     model = ch8_mnist.build("batch")
     ch8_mnist.train_epoch(model, optim.SGD(model.parameters(), lr=setup.alpha), images, labels, setup)
     # (label - output) / 100 vs the loss's 0.01 * (output - label): equal to rounding, not to the bit
-    np.testing.assert_allclose(model[0].weight.data.T, weights_0_1, rtol=0, atol=1e-13)
-    np.testing.assert_allclose(model[-1].weight.data.T, weights_1_2, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(model[0].weight.numpy().T, weights_0_1, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(model[-1].weight.numpy().T, weights_1_2, rtol=0, atol=1e-13)
 
 
 def test_row_format_is_the_notebooks():

@@ -22,16 +22,16 @@ def test_softplus_gradcheck(x):
 
 @given(arrays(min_value=-30, max_value=30))
 def test_softplus_values(x):
-    np.testing.assert_allclose(softplus(Tensor(x)).data, np.log1p(np.exp(x)), rtol=1e-12)
+    np.testing.assert_allclose(softplus(Tensor(x)).numpy(), np.log1p(np.exp(x)), rtol=1e-12)
 
 
 def test_softplus_is_finite_for_huge_inputs_and_keeps_float32():
     x = Tensor(np.array([-1e4, -30.0, 0.0, 100.0, 1e4], dtype=np.float32), requires_grad=True)
     y = softplus(x)
     assert y.dtype == np.float32
-    np.testing.assert_allclose(y.data, [0.0, np.exp(-30.0), np.log(2), 100.0, 1e4], rtol=1e-6)
+    np.testing.assert_allclose(y.numpy(), [0.0, np.exp(-30.0), np.log(2), 100.0, 1e4], rtol=1e-6)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [0.0, np.exp(-30.0), 0.5, 1.0, 1.0], rtol=1e-6)  # sigmoid(x)
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, np.exp(-30.0), 0.5, 1.0, 1.0], rtol=1e-6)  # sigmoid(x)
 
 
 # ---- the Module -------------------------------------------------------------------------------------
@@ -49,12 +49,12 @@ def test_gated_linear_module_matches_its_formula_and_registers_its_parameters():
     layer = GatedLinear(3, 2)
     assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
-    w1, w2 = layer.weight.data[:2], layer.weight.data[2:]
-    b1, b2 = layer.bias.data[:2], layer.bias.data[2:]
+    w1, w2 = layer.weight.numpy()[:2], layer.weight.numpy()[2:]
+    b1, b2 = layer.bias.numpy()[:2], layer.bias.numpy()[2:]
     expected = (x @ w1.T + b1) / (1 + np.exp(-(x @ w2.T + b2)))
     out = layer(Tensor(x))
     assert out.shape == (4, 2) and out.dtype == np.float32
-    np.testing.assert_allclose(out.data, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
 # ---- the example end to end -------------------------------------------------------------------------

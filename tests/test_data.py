@@ -654,14 +654,14 @@ def test_data_loader_over_tensors():
     dataset = TensorDataset(Tensor(x), Tensor(y.astype(np.float64)))
     item_x, item_y = dataset[2]
     assert isinstance(item_x, Tensor) and isinstance(item_y, Tensor)
-    np.testing.assert_array_equal(item_x.data, x[2])
+    np.testing.assert_array_equal(item_x.numpy(), x[2])
     batches = list(DataLoader(dataset, batch_size=3, shuffle=True, seed=0))
     assert [batch_x.shape for batch_x, _ in batches] == [(3, 2), (3, 2), (1, 2)]
     for batch_x, batch_y in batches:
         assert isinstance(batch_x, Tensor) and isinstance(batch_y, Tensor)
         assert batch_x.dtype == np.float64 and not batch_x.requires_grad
-        np.testing.assert_array_equal(batch_x.data, x[(batch_x.data[:, 0] / 2).astype(int)])
-        np.testing.assert_array_equal(batch_y.data, y[(batch_x.data[:, 0] / 2).astype(int)])
+        np.testing.assert_array_equal(batch_x.numpy(), x[(batch_x.numpy()[:, 0] / 2).astype(int)])
+        np.testing.assert_array_equal(batch_y.numpy(), y[(batch_x.numpy()[:, 0] / 2).astype(int)])
 
 
 def test_data_loader_stacks_tensor_items():
@@ -674,4 +674,4 @@ def test_data_loader_stacks_tensor_items():
 
     features, labels = next(iter(DataLoader(TensorSquares(3), batch_size=3)))
     assert isinstance(features, Tensor) and isinstance(labels, np.ndarray)
-    np.testing.assert_array_equal(features.data, [[0, 0], [1, 1], [2, 4]])
+    np.testing.assert_array_equal(features.numpy(), [[0, 0], [1, 1], [2, 4]])

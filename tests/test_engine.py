@@ -44,11 +44,11 @@ def assert_no_aliasing(tensors, extra_arrays=()):
     assert grads, "nothing to check: no tensor has a gradient"
     for i, t in enumerate(grads):
         for other in grads[i + 1:]:
-            assert not np.shares_memory(t.grad.data, other.grad.data), "two .grad arrays share memory"
+            assert not np.shares_memory(t.grad.numpy(), other.grad.numpy()), "two .grad arrays share memory"
         for other in tensors:
-            assert not np.shares_memory(t.grad.data, other.data), "a .grad shares memory with a tensor's data"
+            assert not np.shares_memory(t.grad.numpy(), other.numpy()), "a .grad shares memory with a tensor's data"
         for array in extra_arrays:
-            assert not np.shares_memory(t.grad.data, array), "a .grad shares memory with the seed gradient"
+            assert not np.shares_memory(t.grad.numpy(), array), "a .grad shares memory with the seed gradient"
 
 
 # ---- one graph per op, used by the invariant tests below --------------------------------------------
@@ -105,10 +105,10 @@ class Probe(Function):
 @pytest.mark.parametrize("name", OPS)
 def test_ops_never_mutate_their_inputs_or_the_incoming_gradient(name):
     a, b = op_inputs(np.float64)
-    before = a.data.copy(), b.data.copy()
+    before = a.numpy().copy(), b.numpy().copy()
     out = Probe.apply(OPS[name](a, b))
     out.backward(np.ones(out.shape))
-    assert np.array_equal(a.data, before[0]) and np.array_equal(b.data, before[1])
+    assert np.array_equal(a.numpy(), before[0]) and np.array_equal(b.numpy(), before[1])
     probe = out._ctx
     assert np.array_equal(probe.sent, probe.sent_copy), "a backward modified the gradient it was given"
 
@@ -192,13 +192,13 @@ def test_gradients_handed_on_unchanged_are_copied_before_they_become_a_grad(name
     out.backward(seed)
     assert_no_aliasing(tensors, [seed])
     # what the invariant is for: updating one gradient in place (as optimizers do) changes nothing else
-    snapshot = {id(t): (t.data.copy(), None if t.grad is None else t.grad.data.copy()) for t in tensors}
+    snapshot = {id(t): (t.numpy().copy(), None if t.grad is None else t.grad.numpy().copy()) for t in tensors}
     leaves[0].grad.data += 100.0
     for t in tensors:
         data, grad = snapshot[id(t)]
-        assert np.array_equal(t.data, data)
+        assert np.array_equal(t.numpy(), data)
         if grad is not None and t is not leaves[0]:
-            assert np.array_equal(t.grad.data, grad)
+            assert np.array_equal(t.grad.numpy(), grad)
 
 
 def test_explicit_seed_is_copied():
@@ -209,7 +209,7 @@ def test_explicit_seed_is_copied():
     assert_close(x.grad, [3.0, 4.0])
     y = leaf([1.0, 2.0])
     (y + 0).backward(seed)
-    assert not np.shares_memory(y.grad.data, seed)
+    assert not np.shares_memory(y.grad.numpy(), seed)
 
 
 # ---- broadcasting is undone centrally ---------------------------------------------------------------
@@ -236,8 +236,8 @@ def test_broadcast_weight_of_a_product(rng):
     x, w = leaf(rng.standard_normal((4, 3))), leaf(rng.standard_normal(3))
     upstream = rng.standard_normal((4, 3))
     (x * w).backward(upstream)
-    assert_close(w.grad, (upstream * x.data).sum(axis=0))
-    assert_close(x.grad, upstream * w.data)
+    assert_close(w.grad, (upstream * x.numpy()).sum(axis=0))
+    assert_close(x.grad, upstream * w.numpy())
 
 
 # ---- diamonds -----------------------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def test_diamond_whose_branches_reconverge_at_different_depths():
     h = x * 3.0
     z = ((h * h) * h + h.exp() * h).sum()  # d/dh = 3h^2 + e^h (1 + h)
     z.backward()
-    hv = 3.0 * x.data
+    hv = 3.0 * x.numpy()
     assert_close(x.grad, 3.0 * (3 * hv ** 2 + np.exp(hv) * (1 + hv)), rtol=1e-12)
 
 
@@ -291,7 +291,7 @@ def test_exponentially_many_paths_are_not_walked_one_by_one():
     for _ in range(60):  # 2**60 paths from y to x through 60 nodes
         y = y + y
     y.backward()
-    assert x.grad.data[0] == 2.0 ** 60
+    assert x.grad.numpy()[0] == 2.0 ** 60
 
 
 # ---- backward(): seeds and errors -----------------------------------------------------------------------
@@ -571,7 +571,7 @@ class ScaledProduct(Function):
 def test_custom_function_with_keyword_options_gradchecks(rng):
     a, b = leaf(rng.standard_normal((2, 3))), leaf(rng.standard_normal(3))
     out = ScaledProduct.apply(a, b, scale=2.5)
-    assert_close(out, 2.5 * a.data * b.data)
+    assert_close(out, 2.5 * a.numpy() * b.numpy())
     assert gradcheck(lambda x, y: ScaledProduct.apply(x, y, scale=2.5), a, b)
 
 
@@ -585,9 +585,9 @@ def test_custom_function_sees_which_inputs_need_grad(requires):
     assert out._ctx is not None and out._ctx.asked == requires
     assert (a.grad is not None) is requires[0] and (b.grad is not None) is requires[1]
     if requires[0]:
-        assert_close(a.grad, 2.0 * b.data)
+        assert_close(a.grad, 2.0 * b.numpy())
     if requires[1]:
-        assert_close(b.grad, 2.0 * a.data)
+        assert_close(b.grad, 2.0 * a.numpy())
 
 
 class GreedyProduct(ScaledProduct):
@@ -657,7 +657,7 @@ def test_forward_may_return_python_numbers():
 
     x = leaf([1.0, 2.0])
     out = Total.apply(x)
-    assert isinstance(out.data, np.ndarray) and out.shape == ()
+    assert isinstance(out.numpy(), np.ndarray) and out.shape == ()
     out.backward()
     assert_close(x.grad, [1.0, 1.0])
 

@@ -218,9 +218,9 @@ def test_arrays_have_the_dtype_shape_and_bounds(data, dtype, low, width):
 @given(t=tensors(), u=tensors(dtype=np.float32, requires_grad=False, min_value=0.5, max_value=1.0, min_dims=1))
 def test_tensors_are_ready_for_gradcheck(t, u):
     assert isinstance(t, Tensor) and t.requires_grad and t.is_leaf and t.dtype == np.float64
-    assert np.all(np.abs(t.data) <= 3.0)
+    assert np.all(np.abs(t.numpy()) <= 3.0)
     assert not u.requires_grad and u.dtype == np.float32 and u.ndim >= 1
-    assert np.all((u.data >= 0.5) & (u.data <= 1.0))
+    assert np.all((u.numpy() >= 0.5) & (u.numpy() <= 1.0))
 
 
 @given(data=st.data(), count=st.integers(1, 4))

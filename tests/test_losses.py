@@ -78,39 +78,39 @@ def test_mse_loss_value_and_gradient(reduction, dtype):
     x = Tensor(X.astype(dtype), requires_grad=True)
     out = nn.MSELoss(reduction=reduction)(x, Tensor(Y.astype(dtype)))
     tol = dict(rtol=1e-6 if dtype == np.float32 else 1e-13)
-    np.testing.assert_allclose(out.data, reduce(mse(X, Y), reduction), **tol)
+    np.testing.assert_allclose(out.numpy(), reduce(mse(X, Y), reduction), **tol)
     out.sum().backward()
     scale = 1 / X.size if reduction == "mean" else 1
-    np.testing.assert_allclose(x.grad.data, 2 * (X - Y) * scale, **tol)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * (X - Y) * scale, **tol)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_l1_loss_value_and_gradient(reduction):
     x = Tensor(X, requires_grad=True)
     out = nn.L1Loss(reduction=reduction)(x, Y)
-    np.testing.assert_allclose(out.data, reduce(l1(X, Y), reduction), rtol=1e-13)
+    np.testing.assert_allclose(out.numpy(), reduce(l1(X, Y), reduction), rtol=1e-13)
     out.sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.sign(X - Y) / (X.size if reduction == "mean" else 1), rtol=1e-13)
+    np.testing.assert_allclose(x.grad.numpy(), np.sign(X - Y) / (X.size if reduction == "mean" else 1), rtol=1e-13)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_bce_loss_value_and_gradient(reduction):
     p = Tensor(P, requires_grad=True)
     out = nn.BCELoss(reduction=reduction)(p, Q)
-    np.testing.assert_allclose(out.data, reduce(bce(P, Q), reduction), rtol=1e-13)
+    np.testing.assert_allclose(out.numpy(), reduce(bce(P, Q), reduction), rtol=1e-13)
     out.sum().backward()
     scale = 1 / P.size if reduction == "mean" else 1
-    np.testing.assert_allclose(p.grad.data, (P - Q) / (P * (1 - P)) * scale, rtol=1e-12)
+    np.testing.assert_allclose(p.grad.numpy(), (P - Q) / (P * (1 - P)) * scale, rtol=1e-12)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_bce_with_logits_loss_value_and_gradient(reduction):
     x = Tensor(X, requires_grad=True)
     out = nn.BCEWithLogitsLoss(reduction=reduction)(x, Q)
-    np.testing.assert_allclose(out.data, reduce(bce_with_logits(X, Q), reduction), rtol=1e-13)
+    np.testing.assert_allclose(out.numpy(), reduce(bce_with_logits(X, Q), reduction), rtol=1e-13)
     out.sum().backward()
     scale = 1 / X.size if reduction == "mean" else 1
-    np.testing.assert_allclose(x.grad.data, (sigmoid(X) - Q) * scale, rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), (sigmoid(X) - Q) * scale, rtol=1e-12)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -118,11 +118,11 @@ def test_cross_entropy_with_class_indices_value_and_gradient(reduction):
     x = Tensor(X, requires_grad=True)
     out = nn.CrossEntropyLoss(reduction=reduction)(x, Tensor(CLASSES))
     assert out.shape == ((4,) if reduction == "none" else ())
-    np.testing.assert_allclose(out.data, reduce(cross_entropy_indices(X, CLASSES), reduction), rtol=1e-13)
+    np.testing.assert_allclose(out.numpy(), reduce(cross_entropy_indices(X, CLASSES), reduction), rtol=1e-13)
     out.sum().backward()
     scale = 1 / len(CLASSES) if reduction == "mean" else 1  # 'mean' averages over the batch
     softmax = np.exp(X) / np.exp(X).sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(x.grad.data, (softmax - one_hot(CLASSES, 3)) * scale, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(x.grad.numpy(), (softmax - one_hot(CLASSES, 3)) * scale, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -131,18 +131,18 @@ def test_cross_entropy_with_class_probabilities_value_and_gradient(reduction):
     out = nn.CrossEntropyLoss(reduction=reduction)(x, PROBS)
     assert out.shape == ((4,) if reduction == "none" else ())
     # PyTorch: with probability targets, 'mean' also divides by the batch size, not by N * C
-    np.testing.assert_allclose(out.data, reduce(cross_entropy_probabilities(X, PROBS), reduction), rtol=1e-13)
+    np.testing.assert_allclose(out.numpy(), reduce(cross_entropy_probabilities(X, PROBS), reduction), rtol=1e-13)
     out.sum().backward()
     scale = 1 / 4 if reduction == "mean" else 1
     softmax = np.exp(X) / np.exp(X).sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(x.grad.data, (softmax - PROBS) * scale, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(x.grad.numpy(), (softmax - PROBS) * scale, rtol=1e-12, atol=1e-15)
 
 
 def test_cross_entropy_of_one_sample_with_a_0d_target():
     logits = np.array([0.5, -1.0, 2.0])
     out = F.cross_entropy(Tensor(logits), np.array(1))
     assert out.shape == ()
-    np.testing.assert_allclose(out.data, np.log(np.exp(logits).sum()) - logits[1], rtol=1e-14)
+    np.testing.assert_allclose(out.numpy(), np.log(np.exp(logits).sum()) - logits[1], rtol=1e-14)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -150,26 +150,26 @@ def test_nll_loss_value_and_gradient(reduction):
     log_p = log_softmax(X)
     x = Tensor(log_p, requires_grad=True)
     out = nn.NLLLoss(reduction=reduction)(x, CLASSES)
-    np.testing.assert_allclose(out.data, reduce(nll(log_p, CLASSES), reduction), rtol=1e-14)
+    np.testing.assert_allclose(out.numpy(), reduce(nll(log_p, CLASSES), reduction), rtol=1e-14)
     out.sum().backward()
-    np.testing.assert_allclose(x.grad.data, -one_hot(CLASSES, 3) / (4 if reduction == "mean" else 1))
+    np.testing.assert_allclose(x.grad.numpy(), -one_hot(CLASSES, 3) / (4 if reduction == "mean" else 1))
     single = F.nll_loss(Tensor(log_p[0]), np.array(2))
-    np.testing.assert_allclose(single.data, -log_p[0, 2])
+    np.testing.assert_allclose(single.numpy(), -log_p[0, 2])
 
 
 def test_log_softmax_then_nll_equals_cross_entropy():
     ce = nn.CrossEntropyLoss()(Tensor(X), CLASSES)
     composed = nn.NLLLoss()(nn.LogSoftmax(dim=1)(Tensor(X)), CLASSES)
-    np.testing.assert_allclose(ce.data, composed.data, rtol=1e-14)
+    np.testing.assert_allclose(ce.numpy(), composed.numpy(), rtol=1e-14)
 
 
 def test_mse_and_bce_with_logits_give_the_target_a_gradient_too():
     x, y = Tensor(X, requires_grad=True), Tensor(Q, requires_grad=True)
     F.mse_loss(x, y, reduction="sum").backward()
-    np.testing.assert_allclose(y.grad.data, -2 * (X - Q), rtol=1e-13)
+    np.testing.assert_allclose(y.grad.numpy(), -2 * (X - Q), rtol=1e-13)
     x, y = Tensor(X, requires_grad=True), Tensor(Q, requires_grad=True)
     F.binary_cross_entropy_with_logits(x, y, reduction="sum").backward()
-    np.testing.assert_allclose(y.grad.data, -X, rtol=1e-13)  # d/dy [-y log s - (1-y) log(1-s)] = -x
+    np.testing.assert_allclose(y.grad.numpy(), -X, rtol=1e-13)  # d/dy [-y log s - (1-y) log(1-s)] = -x
 
 
 # ---- gradchecks over drawn shapes and reductions (float64) ----------------------------------------
@@ -242,15 +242,15 @@ def test_cross_entropy_of_huge_logits_is_finite_and_exact(dtype):
     logits = Tensor(np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], dtype=dtype), requires_grad=True)
     out = nn.CrossEntropyLoss(reduction="none")(logits, np.array([1, 0]))
     assert out.dtype == dtype
-    np.testing.assert_allclose(out.data, [2e4, 2e4 + np.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(out.numpy(), [2e4, 2e4 + np.log(2)], rtol=1e-6)
     out.sum().backward()
-    assert np.all(np.isfinite(logits.grad.data))
-    np.testing.assert_allclose(logits.grad.data, [[1, -1, 0], [-1, 0.5, 0.5]], atol=1e-6)
+    assert np.all(np.isfinite(logits.grad.numpy()))
+    np.testing.assert_allclose(logits.grad.numpy(), [[1, -1, 0], [-1, 0.5, 0.5]], atol=1e-6)
     probabilities = Tensor(np.array([[1e4, -1e4]], dtype=dtype), requires_grad=True)
     soft = nn.CrossEntropyLoss()(probabilities, np.array([[0.25, 0.75]], dtype=dtype))
-    np.testing.assert_allclose(soft.data, 0.75 * 2e4, rtol=1e-6)
+    np.testing.assert_allclose(soft.numpy(), 0.75 * 2e4, rtol=1e-6)
     soft.backward()
-    np.testing.assert_allclose(probabilities.grad.data, [[0.75, -0.75]], atol=1e-6)
+    np.testing.assert_allclose(probabilities.grad.numpy(), [[0.75, -0.75]], atol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -259,9 +259,9 @@ def test_bce_with_logits_of_huge_logits_is_finite_and_exact(dtype):
     y = np.array([0.0, 1.0, 1.0, 0.0], dtype=dtype)
     out = nn.BCEWithLogitsLoss(reduction="none")(x, y)
     assert out.dtype == dtype
-    np.testing.assert_array_equal(out.data, [1e4, 1e4, 0, 0])
+    np.testing.assert_array_equal(out.numpy(), [1e4, 1e4, 0, 0])
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [1, -1, 0, 0])  # sigmoid(x) - y
+    np.testing.assert_array_equal(x.grad.numpy(), [1, -1, 0, 0])  # sigmoid(x) - y
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -270,12 +270,12 @@ def test_bce_of_saturated_probabilities_is_finite_clamped_at_100(dtype):
     y = np.array([1.0, 0.0, 0.0, 1.0], dtype=dtype)
     out = nn.BCELoss(reduction="none")(p, y)
     assert out.dtype == dtype
-    np.testing.assert_allclose(out.data, [100, 100, 0, 0], rtol=1e-6)
-    np.testing.assert_allclose(nn.BCELoss()(p, y).data, 50, rtol=1e-6)
+    np.testing.assert_allclose(out.numpy(), [100, 100, 0, 0], rtol=1e-6)
+    np.testing.assert_allclose(nn.BCELoss()(p, y).numpy(), 50, rtol=1e-6)
     out.sum().backward()
-    assert np.all(np.isfinite(p.grad.data))
+    assert np.all(np.isfinite(p.grad.numpy()))
     # PyTorch: (p - y) / max(p (1 - p), 1e-12)
-    np.testing.assert_allclose(p.grad.data, [-1e12, 1e12, 0, 0], rtol=1e-6)
+    np.testing.assert_allclose(p.grad.numpy(), [-1e12, 1e12, 0, 0], rtol=1e-6)
 
 
 # ---- dtypes ---------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def call_with_parameters(module, x, params):
 
 def gradcheck_module(module, x):
     """gradcheck of module(x) with respect to the input and every parameter (module in float64)."""
-    params = [Tensor(p.data, requires_grad=True) for p in module.parameters()]
+    params = [Tensor(p.numpy(), requires_grad=True) for p in module.parameters()]
     return gradcheck(lambda x, *ps: call_with_parameters(module, x, ps), x, *params)
 
 
@@ -92,7 +92,7 @@ def test_reassigning_an_attribute_keeps_its_position_and_replaces_the_object():
     assert names[:3] == ["scale", "first.weight", "first.bias"]
     assert model.first is new_first
     assert dict(model.named_parameters())["first.weight"] is new_first.weight
-    np.testing.assert_array_equal(dict(model.named_parameters())["scale"].data, [3.0, 3.0])
+    np.testing.assert_array_equal(dict(model.named_parameters())["scale"].numpy(), [3.0, 3.0])
 
 
 def test_deleting_or_setting_to_none_unregisters():
@@ -191,7 +191,7 @@ def test_module_zero_grad_keeping_zero_arrays():
     model.zero_grad(set_to_none=False)
     for p in model.parameters():
         assert p.grad is not None and p.grad.shape == p.shape and p.grad.dtype == p.dtype
-        assert not np.any(p.grad.data)
+        assert not np.any(p.grad.numpy())
 
 
 # ---- Module: state dicts --------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def test_state_dict_holds_detached_values_of_parameters_and_persistent_buffers()
     state = model.state_dict()
     assert list(state) == ["0.weight", "0.bias", "0.running_mean", "2.weight", "2.bias"]
     assert not any(t.requires_grad for t in state.values())
-    np.testing.assert_array_equal(state["0.weight"].data, model[0].weight.data)
+    np.testing.assert_array_equal(state["0.weight"].numpy(), model[0].weight.numpy())
     assert [name for name, _ in model.named_buffers()] == ["0.running_mean", "2.cache"]
     assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
 
@@ -212,7 +212,7 @@ def test_register_buffer_rules():
     module.register_buffer("counter", Tensor(np.array([0], dtype=np.int64)))
     module.counter = Tensor(np.array([5], dtype=np.int64))  # reassigning keeps it a buffer
     assert [name for name, _ in module.named_buffers()] == ["counter"]
-    np.testing.assert_array_equal(module.state_dict()["counter"].data, [5])
+    np.testing.assert_array_equal(module.state_dict()["counter"].numpy(), [5])
     with pytest.raises(TypeError, match="buffer 'counter' must be a Tensor or None, got list"):
         module.counter = [1]
     with pytest.raises(TypeError, match=r"register_buffer\('b'\): expected a Tensor or None, got ndarray"):
@@ -224,13 +224,13 @@ def test_load_state_dict_copies_values_into_a_fresh_model():
     source = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
     target = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
     x = Tensor(np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32))
-    assert not np.array_equal(source(x).data, target(x).data)
+    assert not np.array_equal(source(x).numpy(), target(x).numpy())
     result = target.load_state_dict(source.state_dict())
     assert result == ([], []) and result.missing_keys == [] and result.unexpected_keys == []
-    np.testing.assert_array_equal(target(x).data, source(x).data)
+    np.testing.assert_array_equal(target(x).numpy(), source(x).numpy())
     # a copy: changing the source afterwards leaves the target alone
     source[0].weight.data += 1
-    assert not np.array_equal(target[0].weight.data, source[0].weight.data)
+    assert not np.array_equal(target[0].weight.numpy(), source[0].weight.numpy())
 
 
 def test_load_state_dict_accepts_numpy_arrays_and_keeps_the_model_dtype():
@@ -238,7 +238,7 @@ def test_load_state_dict_accepts_numpy_arrays_and_keeps_the_model_dtype():
     weight = np.arange(4.0).reshape(2, 2)  # float64 values into a float32 model
     model.load_state_dict({"weight": weight, "bias": np.array([1.0, -1.0])})
     assert model.weight.dtype == np.float32 and model.bias.dtype == np.float32
-    np.testing.assert_array_equal(model.weight.data, weight.astype(np.float32))
+    np.testing.assert_array_equal(model.weight.numpy(), weight.astype(np.float32))
 
 
 def test_load_state_dict_strict_reports_missing_and_unexpected_keys():
@@ -256,26 +256,26 @@ def test_load_state_dict_strict_reports_missing_and_unexpected_keys():
 
 def test_load_state_dict_non_strict_returns_the_key_lists_and_loads_the_rest():
     model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
-    old_bias = model[2].bias.data.copy()
+    old_bias = model[2].bias.numpy().copy()
     state = {"0.weight": np.full((2, 2), 7.0), "0.bias": np.full(2, 8.0), "2.weight": np.full((1, 2), 9.0),
              "extra": np.zeros(3)}
     missing, unexpected = model.load_state_dict(state, strict=False)
     assert missing == ["2.bias"] and unexpected == ["extra"]
-    np.testing.assert_array_equal(model[0].weight.data, np.full((2, 2), 7.0))
-    np.testing.assert_array_equal(model[0].bias.data, np.full(2, 8.0))
-    np.testing.assert_array_equal(model[2].weight.data, np.full((1, 2), 9.0))
-    np.testing.assert_array_equal(model[2].bias.data, old_bias)
+    np.testing.assert_array_equal(model[0].weight.numpy(), np.full((2, 2), 7.0))
+    np.testing.assert_array_equal(model[0].bias.numpy(), np.full(2, 8.0))
+    np.testing.assert_array_equal(model[2].weight.numpy(), np.full((1, 2), 9.0))
+    np.testing.assert_array_equal(model[2].bias.numpy(), old_bias)
 
 
 @pytest.mark.parametrize("strict", [True, False])
 def test_load_state_dict_shape_mismatch_names_the_key_and_both_shapes(strict):
     model = nn.Sequential(nn.Linear(3, 2))
-    original = model[0].weight.data.copy()
+    original = model[0].weight.numpy().copy()
     state = {"0.weight": np.zeros((2, 4), dtype=np.float32), "0.bias": np.zeros(2, dtype=np.float32)}
     with pytest.raises(RuntimeError, match=r"size mismatch for 0\.weight: checkpoint has shape \(2, 4\), "
                                        r"the model has \(2, 3\)"):
         model.load_state_dict(state, strict=strict)
-    np.testing.assert_array_equal(model[0].weight.data, original)  # nothing half-loaded
+    np.testing.assert_array_equal(model[0].weight.numpy(), original)  # nothing half-loaded
 
 
 # ---- Module: repr ---------------------------------------------------------------------------------
@@ -322,12 +322,12 @@ def test_to_double_and_float_convert_parameters_and_grads_in_place():
     model[0].register_buffer("stats", Tensor(np.zeros(3, dtype=np.float32)))
     _ = model(Tensor(np.ones((1, 2), dtype=np.float32))).sum().backward()
     params = list(model.parameters())
-    values = [p.data.copy() for p in params]
+    values = [p.numpy().copy() for p in params]
     assert model.double() is model
     assert list(model.parameters()) == params  # the same Parameter objects
     for p, value in zip(params, values):
         assert p.dtype == np.float64 and p.grad.dtype == np.float64
-        np.testing.assert_array_equal(p.data, value.astype(np.float64))
+        np.testing.assert_array_equal(p.numpy(), value.astype(np.float64))
     assert model[0].stats.dtype == np.float64
     assert model[0].steps.dtype == np.int64  # integer buffers are not floating point: untouched
     out = model(Tensor(np.ones((1, 2))))
@@ -350,25 +350,25 @@ def test_sequential_indexing_slicing_len_iteration():
     tail = model[2:]
     assert [name for name, _ in tail.named_parameters()] == ["2.weight", "2.bias"]  # names kept, as in PyTorch
     x = Tensor(np.random.default_rng(0).standard_normal((4, 2)).astype(np.float32))
-    np.testing.assert_array_equal(tail(head(x)).data, model(x).data)
+    np.testing.assert_array_equal(tail(head(x)).numpy(), model(x).numpy())
     with pytest.raises(IndexError):
         model[4]
 
 
 def test_sequential_forward_applies_the_modules_in_order():
     model = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
-    w, b = model[0].weight.data, model[0].bias.data
+    w, b = model[0].weight.numpy(), model[0].bias.numpy()
     x = np.array([[1.0, -2.0], [0.5, 0.25]], dtype=np.float32)
-    np.testing.assert_allclose(model(Tensor(x)).data, np.maximum(x @ w.T + b, 0), rtol=1e-6)
+    np.testing.assert_allclose(model(Tensor(x)).numpy(), np.maximum(x @ w.T + b, 0), rtol=1e-6)
 
 
 def test_sequential_append_and_add_module_take_part_in_forward():
     model = nn.Sequential(nn.Identity())
     assert model.append(nn.ReLU()) is model
     model.add_module("negate", nn.Linear(1, 1, bias=False))
-    model.negate.weight.data[...] = -1
+    model.negate.weight.numpy()[...] = -1
     assert len(model) == 3 and list(model)[-1] is model.negate
-    np.testing.assert_array_equal(model(Tensor([[-2.0], [3.0]])).data, [[0.0], [-3.0]])
+    np.testing.assert_array_equal(model(Tensor([[-2.0], [3.0]])).numpy(), [[0.0], [-3.0]])
     assert [name for name, _ in model.named_parameters()] == ["negate.weight"]
 
 
@@ -413,15 +413,15 @@ def test_linear_default_init_is_uniform_within_one_over_sqrt_in_features():
     tl.manual_seed(0)
     layer = nn.Linear(400, 1000)
     bound = 1 / math.sqrt(400)
-    for values, closeness in ((layer.weight.data.ravel(), 0.999), (layer.bias.data, 0.98)):
+    for values, closeness in ((layer.weight.numpy().ravel(), 0.999), (layer.bias.numpy(), 0.98)):
         assert np.all(np.abs(values) <= bound)
         assert values.max() > closeness * bound and values.min() < -closeness * bound
         assert abs(values.mean()) < 0.05 * bound
-    weights = layer.weight.data.ravel()  # 400,000 draws: a uniform distribution has std bound/sqrt(3)
+    weights = layer.weight.numpy().ravel()  # 400,000 draws: a uniform distribution has std bound/sqrt(3)
     assert abs(weights.std() / (bound / math.sqrt(3)) - 1) < 0.01
     counts, _ = np.histogram(weights, bins=10, range=(-bound, bound))
     np.testing.assert_allclose(counts / weights.size, 0.1, atol=0.003)  # about 20 standard errors
-    biases = layer.bias.data
+    biases = layer.bias.numpy()
     assert abs(biases.std() / (bound / math.sqrt(3)) - 1) < 0.1
 
 
@@ -431,10 +431,10 @@ def test_linear_forward_is_x_times_weight_transposed_plus_bias(batch, in_feature
     tl.manual_seed(random.randint(0, 1000))
     layer = nn.Linear(in_features, out_features, bias=bias)
     x = np.random.default_rng(random.randint(0, 1000)).standard_normal(batch + (in_features,)).astype(np.float32)
-    expected = x @ layer.weight.data.T + (layer.bias.data if bias else 0)
+    expected = x @ layer.weight.numpy().T + (layer.bias.numpy() if bias else 0)
     out = layer(Tensor(x))
     assert out.shape == batch + (out_features,) and out.dtype == np.float32
-    np.testing.assert_allclose(out.data, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_linear_backward_matches_the_matrix_formulas():
@@ -443,10 +443,10 @@ def test_linear_backward_matches_the_matrix_formulas():
     x = Tensor(rng.standard_normal((2, 4, 3)), requires_grad=True)
     upstream = rng.standard_normal((2, 4, 2))
     layer(x).backward(upstream)
-    w = layer.weight.data
-    np.testing.assert_allclose(x.grad.data, upstream @ w)
-    np.testing.assert_allclose(layer.weight.grad.data, np.einsum("bno,bni->oi", upstream, x.data))
-    np.testing.assert_allclose(layer.bias.grad.data, upstream.sum(axis=(0, 1)))
+    w = layer.weight.numpy()
+    np.testing.assert_allclose(x.grad.numpy(), upstream @ w)
+    np.testing.assert_allclose(layer.weight.grad.numpy(), np.einsum("bno,bni->oi", upstream, x.numpy()))
+    np.testing.assert_allclose(layer.bias.grad.numpy(), upstream.sum(axis=(0, 1)))
 
 
 @pytest.mark.parametrize("batch", [1, 7])
@@ -454,14 +454,14 @@ def test_linear_weight_gradient_has_the_weights_memory_layout_whichever_it_is(ba
     # The default weight is column-major (weight.T contiguous: the fast product); a user may assign a
     # row-major one. Either way the gradient matches it, so the optimizer's in-place update is contiguous.
     layer = nn.Linear(6, 4).double()
-    assert layer.weight.data.T.flags.c_contiguous
+    assert layer.weight.numpy().T.flags.c_contiguous
     rng = np.random.default_rng(0)
     x, upstream = rng.standard_normal((batch, 6)), rng.standard_normal((batch, 4))
-    for weight in (layer.weight.data, np.ascontiguousarray(layer.weight.data)):
+    for weight in (layer.weight.numpy(), np.ascontiguousarray(layer.weight.numpy())):
         layer.weight.data = weight
         layer.weight.grad = None
         layer(Tensor(x)).backward(upstream)
-        grad = layer.weight.grad.data
+        grad = layer.weight.grad.numpy()
         assert grad.flags.f_contiguous == weight.flags.f_contiguous and grad.flags.c_contiguous == weight.flags.c_contiguous
         np.testing.assert_allclose(grad, upstream.T @ x)
 
@@ -470,9 +470,9 @@ def test_load_state_dict_and_dtype_conversion_keep_a_linear_weights_layout():
     layer = nn.Linear(5, 3)
     source = nn.Linear(5, 3)
     layer.load_state_dict({k: np.ascontiguousarray(v) for k, v in source.state_dict().items()})
-    np.testing.assert_array_equal(layer.weight.data, source.weight.data)
-    assert layer.weight.data.T.flags.c_contiguous
-    assert layer.double().weight.data.T.flags.c_contiguous
+    np.testing.assert_array_equal(layer.weight.numpy(), source.weight.numpy())
+    assert layer.weight.numpy().T.flags.c_contiguous
+    assert layer.double().weight.numpy().T.flags.c_contiguous
 
 
 def test_linear_rejects_a_wrong_input_size_naming_the_shapes():
@@ -519,14 +519,14 @@ def test_activation_values(layer, formula, dtype):
     x = np.random.default_rng(5).standard_normal((3, 4, 2)) * 3
     out = layer(Tensor(x.astype(dtype)))
     assert out.dtype == dtype and out.shape == x.shape
-    np.testing.assert_allclose(out.data, formula(x), rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
+    np.testing.assert_allclose(out.numpy(), formula(x), rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
 
 
 def test_softmax_of_large_logits_is_finite():
     out = nn.Softmax(dim=-1)(Tensor(np.array([[1e4, 0.0, -1e4]], dtype=np.float32)))
-    np.testing.assert_array_equal(out.data, [[1.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(out.numpy(), [[1.0, 0.0, 0.0]])
     log = nn.LogSoftmax(dim=-1)(Tensor(np.array([[1e4, 0.0]], dtype=np.float32)))
-    np.testing.assert_array_equal(log.data, [[0.0, -1e4]])
+    np.testing.assert_array_equal(log.numpy(), [[0.0, -1e4]])
 
 
 @pytest.mark.parametrize("start, end, shape", [(1, -1, (2, 60)), (0, -1, (120,)), (1, 2, (2, 12, 5)),
@@ -536,7 +536,7 @@ def test_flatten_start_and_end_dims(start, end, shape):
     layer = nn.Flatten(start, end)
     out = layer(Tensor(x))
     assert out.shape == shape
-    np.testing.assert_array_equal(out.data, x.reshape(shape))
+    np.testing.assert_array_equal(out.numpy(), x.reshape(shape))
     assert nn.Flatten()(Tensor(x)).shape == (2, 60)  # PyTorch's default keeps the batch axis
 
 
@@ -564,7 +564,7 @@ def test_small_sequential_model_gradcheck_in_float64(batch, hidden, activation, 
     model = nn.Sequential(nn.Linear(3, hidden), act, nn.Linear(hidden, 2), nn.LogSoftmax(dim=1)).double()
     x = data.draw(tensors((batch, 3)))
     if activation == "relu":  # keep the hidden pre-activations away from the kink
-        pre = model[0](Tensor(x.data)).data
+        pre = model[0](Tensor(x.numpy())).numpy()
         assume(np.all(np.abs(pre) > 1e-3))
     assert gradcheck_module(model, x)
 
@@ -573,7 +573,7 @@ def test_small_sequential_model_gradcheck_in_float64(batch, hidden, activation, 
 def test_dropout_in_eval_mode_is_the_identity():
     layer = nn.Dropout(0.7).eval()
     x = Tensor(np.random.default_rng(0).standard_normal((50, 50)).astype(np.float32))
-    np.testing.assert_array_equal(layer(x).data, x.data)
+    np.testing.assert_array_equal(layer(x).numpy(), x.numpy())
 
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
@@ -584,11 +584,11 @@ def test_dropout_zeros_a_fraction_p_and_scales_the_rest_by_exactly_one_over_one_
     x = np.random.default_rng(1).uniform(1, 2, n).astype(dtype)  # no zeros in the input
     out = nn.Dropout(p)(Tensor(x))
     assert out.dtype == dtype and out.shape == x.shape
-    dropped = out.data == 0
+    dropped = out.numpy() == 0
     # the dropped fraction is a binomial proportion: allow 6 standard errors
     assert abs(dropped.mean() - p) < 6 * math.sqrt(p * (1 - p) / n)
     kept = ~dropped
-    np.testing.assert_array_equal(out.data[kept], x[kept] * dtype(1 / (1 - p)))
+    np.testing.assert_array_equal(out.numpy()[kept], x[kept] * dtype(1 / (1 - p)))
 
 
 @pytest.mark.parametrize("p", [0.5, 0.25, 2 ** -12, 1 / 3, 0.9, 1e-6])
@@ -612,11 +612,11 @@ def test_dropout_rejects_integer_input_instead_of_scaling_by_a_truncated_factor(
 
 def test_dropout_edge_cases_p_zero_and_p_one():
     x = Tensor(np.random.default_rng(0).standard_normal(1000), requires_grad=True)
-    np.testing.assert_array_equal(nn.Dropout(0.0)(x).data, x.data)
+    np.testing.assert_array_equal(nn.Dropout(0.0)(x).numpy(), x.numpy())
     out = nn.Dropout(1.0)(x)
-    np.testing.assert_array_equal(out.data, np.zeros(1000))
+    np.testing.assert_array_equal(out.numpy(), np.zeros(1000))
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.zeros(1000))  # zeros, not NaN from 1/(1-p)
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(1000))  # zeros, not NaN from 1/(1-p)
     for bad in (-0.1, 1.5):
         with pytest.raises(ValueError, match="p must be in \\[0, 1\\]"):
             nn.Dropout(bad)
@@ -626,11 +626,11 @@ def test_dropout_is_reproducible_under_manual_seed():
     x = Tensor(np.ones(500, dtype=np.float32))
     layer = nn.Dropout(0.5)
     tl.manual_seed(7)
-    first, second = layer(x).data, layer(x).data
+    first, second = layer(x).numpy(), layer(x).numpy()
     assert not np.array_equal(first, second)  # a fresh mask each call
     tl.manual_seed(7)
-    np.testing.assert_array_equal(layer(x).data, first)
-    np.testing.assert_array_equal(layer(x).data, second)
+    np.testing.assert_array_equal(layer(x).numpy(), first)
+    np.testing.assert_array_equal(layer(x).numpy(), second)
 
 
 def test_dropout_gradient_flows_only_through_kept_elements():
@@ -639,9 +639,9 @@ def test_dropout_gradient_flows_only_through_kept_elements():
     out = nn.Dropout(0.4)(x)
     upstream = np.random.default_rng(4).standard_normal(x.shape)
     out.backward(upstream)
-    kept = out.data != 0
-    np.testing.assert_array_equal(x.grad.data[~kept], 0)
-    np.testing.assert_allclose(x.grad.data[kept], upstream[kept] / 0.6, rtol=1e-15)
+    kept = out.numpy() != 0
+    np.testing.assert_array_equal(x.grad.numpy()[~kept], 0)
+    np.testing.assert_allclose(x.grad.numpy()[kept], upstream[kept] / 0.6, rtol=1e-15)
 
 
 @given(st.sampled_from([0.2, 0.5]), st.integers(0, 1000), st.data())
@@ -664,8 +664,8 @@ def test_embedding_looks_up_rows():
     indices = np.array([[0, 5, 2], [2, 2, 1]])
     out = table(Tensor(indices))
     assert out.shape == (2, 3, 3)
-    np.testing.assert_array_equal(out.data, table.weight.data[indices])
-    np.testing.assert_array_equal(table([4]).data, table.weight.data[[4]])
+    np.testing.assert_array_equal(out.numpy(), table.weight.numpy()[indices])
+    np.testing.assert_array_equal(table([4]).numpy(), table.weight.numpy()[[4]])
 
 
 def test_embedding_gradient_accumulates_over_repeated_indices():
@@ -676,8 +676,8 @@ def test_embedding_gradient_accumulates_over_repeated_indices():
     expected = np.zeros((5, 2))
     for row, index in enumerate(indices):
         expected[index] += upstream[row]
-    np.testing.assert_allclose(table.weight.grad.data, expected, rtol=1e-15)
-    np.testing.assert_array_equal(table.weight.grad.data[[2, 4]], 0)
+    np.testing.assert_allclose(table.weight.grad.numpy(), expected, rtol=1e-15)
+    np.testing.assert_array_equal(table.weight.grad.numpy()[[2, 4]], 0)
 
 
 def test_embedding_rejects_bad_indices():
@@ -731,28 +731,28 @@ def _assert_normal(values, std):
 def test_uniform_normal_constant_zeros_ones():
     t = _big()
     assert init.uniform_(t, -2.0, 3.0) is t
-    assert t.data.min() >= -2 and t.data.max() < 3 and abs(t.data.mean() - 0.5) < 0.03
+    assert t.numpy().min() >= -2 and t.numpy().max() < 3 and abs(t.numpy().mean() - 0.5) < 0.03
     init.normal_(t, 1.5, 0.5)
-    assert abs(t.data.mean() - 1.5) < 0.01 and abs(t.data.std() / 0.5 - 1) < 0.02
-    np.testing.assert_array_equal(init.constant_(t, 0.25).data, 0.25)
-    np.testing.assert_array_equal(init.zeros_(t).data, 0)
-    np.testing.assert_array_equal(init.ones_(t).data, 1)
+    assert abs(t.numpy().mean() - 1.5) < 0.01 and abs(t.numpy().std() / 0.5 - 1) < 0.02
+    np.testing.assert_array_equal(init.constant_(t, 0.25).numpy(), 0.25)
+    np.testing.assert_array_equal(init.zeros_(t).numpy(), 0)
+    np.testing.assert_array_equal(init.ones_(t).numpy(), 1)
 
 
 def test_initialisers_write_in_place_and_keep_the_dtype():
     layer = nn.Linear(4, 3)
-    data = layer.weight.data
+    data = layer.weight.numpy()
     init.xavier_normal_(layer.weight)
-    assert layer.weight.data is data and data.dtype == np.float32
+    assert layer.weight.numpy() is data and data.dtype == np.float32
 
 
 @pytest.mark.parametrize("gain", [1.0, 5 / 3])
 def test_xavier_glorot_bounds_and_std(gain):
     t = _big((300, 200))  # fan_out 300, fan_in 200
     init.xavier_uniform_(t, gain=gain)
-    _assert_uniform(t.data.ravel(), gain * math.sqrt(6 / 500))
+    _assert_uniform(t.numpy().ravel(), gain * math.sqrt(6 / 500))
     init.xavier_normal_(t, gain=gain)
-    _assert_normal(t.data.ravel(), gain * math.sqrt(2 / 500))
+    _assert_normal(t.numpy().ravel(), gain * math.sqrt(2 / 500))
     assert init.glorot_uniform_ is init.xavier_uniform_ and init.glorot_normal_ is init.xavier_normal_
 
 
@@ -762,18 +762,18 @@ def test_xavier_glorot_bounds_and_std(gain):
 def test_kaiming_he_bounds_and_std(mode, fan, nonlinearity, a, gain):
     t = _big((300, 200))
     init.kaiming_uniform_(t, a=a, mode=mode, nonlinearity=nonlinearity)
-    _assert_uniform(t.data.ravel(), gain * math.sqrt(3 / fan))
+    _assert_uniform(t.numpy().ravel(), gain * math.sqrt(3 / fan))
     init.kaiming_normal_(t, a=a, mode=mode, nonlinearity=nonlinearity)
-    _assert_normal(t.data.ravel(), gain / math.sqrt(fan))
+    _assert_normal(t.numpy().ravel(), gain / math.sqrt(fan))
     assert init.he_uniform_ is init.kaiming_uniform_ and init.he_normal_ is init.kaiming_normal_
 
 
 def test_fans_of_a_convolution_kernel_count_the_receptive_field():
     t = Tensor(np.zeros((64, 16, 5, 5)))  # (out, in, kh, kw): fan_in 16*25 = 400, fan_out 64*25 = 1600
     init.kaiming_uniform_(t, nonlinearity="relu")
-    _assert_uniform(t.data.ravel(), math.sqrt(2) * math.sqrt(3 / 400))
+    _assert_uniform(t.numpy().ravel(), math.sqrt(2) * math.sqrt(3 / 400))
     init.xavier_uniform_(t)
-    _assert_uniform(t.data.ravel(), math.sqrt(6 / 2000))
+    _assert_uniform(t.numpy().ravel(), math.sqrt(6 / 2000))
 
 
 def test_fan_based_initialisers_need_two_dimensions_and_a_valid_mode():
@@ -791,9 +791,9 @@ def test_initialisers_are_reproducible_under_manual_seed(initialiser):
     initialiser(a)
     tl.manual_seed(11)
     initialiser(b)
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
     initialiser(b)
-    assert not np.array_equal(a.data, b.data)
+    assert not np.array_equal(a.numpy(), b.numpy())
 
 
 def test_layers_are_reproducible_under_manual_seed():
@@ -802,5 +802,5 @@ def test_layers_are_reproducible_under_manual_seed():
     tl.manual_seed(5)
     second = nn.Sequential(nn.Linear(3, 4), nn.Embedding(3, 2))
     for (name, a), (_, b) in zip(first.state_dict().items(), second.state_dict().items()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
     assert_close(first[0].weight, second[0].weight, rtol=0)

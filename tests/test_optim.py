@@ -96,7 +96,7 @@ def run_ours(optimizer_class, steps, **options):
         optimizer.zero_grad()
         loss_of(params).backward()
         optimizer.step()
-        trajectory.append([p.data.copy() for p in params])
+        trajectory.append([p.numpy().copy() for p in params])
     return trajectory
 
 
@@ -157,7 +157,7 @@ def test_adam_first_step_moves_each_coordinate_by_about_lr():
     opt = optim.Adam([p], lr=0.1)
     (p * Tensor(g)).sum().backward()
     opt.step()
-    np.testing.assert_allclose(p.data, -0.1 * g / (np.abs(g) + 1e-8), rtol=1e-12)
+    np.testing.assert_allclose(p.numpy(), -0.1 * g / (np.abs(g) + 1e-8), rtol=1e-12)
 
 
 def test_adam_and_adamw_differ_only_with_weight_decay():
@@ -178,10 +178,10 @@ def test_optimizer_zero_grad_set_to_none_and_to_zeros():
     loss_of(params).backward()
     opt.zero_grad(set_to_none=False)
     for p in params:
-        assert p.grad is not None and p.grad.shape == p.shape and not np.any(p.grad.data)
+        assert p.grad is not None and p.grad.shape == p.shape and not np.any(p.grad.numpy())
     loss_of(params).backward()  # accumulates into the zeros: exactly one gradient
     for p, g in zip(params, numpy_grads(START)):
-        np.testing.assert_allclose(p.grad.data, g, rtol=1e-15)
+        np.testing.assert_allclose(p.grad.numpy(), g, rtol=1e-15)
     opt.zero_grad()
     assert all(p.grad is None for p in params)
 
@@ -196,9 +196,9 @@ def test_parameters_without_a_gradient_are_skipped(optimizer_class, options):
         opt.zero_grad()
         (used * used).sum().backward()
         opt.step()
-    np.testing.assert_array_equal(unused.data, [3.0, 4.0])  # not even weight decay touches it
+    np.testing.assert_array_equal(unused.numpy(), [3.0, 4.0])  # not even weight decay touches it
     assert unused.grad is None and unused not in opt.state
-    assert not np.array_equal(used.data, [1.0, 2.0])
+    assert not np.array_equal(used.numpy(), [1.0, 2.0])
 
 
 def test_plain_and_momentum_groups_in_one_sgd_follow_their_own_rules():
@@ -206,15 +206,15 @@ def test_plain_and_momentum_groups_in_one_sgd_follow_their_own_rules():
     plain, heavy = nn.Parameter(np.array([1.0, -2.0])), nn.Parameter(np.array([0.5]))
     opt = optim.SGD([{"params": [plain]}, {"params": [heavy], "momentum": 0.9}], lr=0.1)
     plain_reference, heavy_reference = ReferenceSGD(lr=0.1), ReferenceSGD(lr=0.1, momentum=0.9)
-    expected_plain, expected_heavy = [plain.data.copy()], [heavy.data.copy()]
+    expected_plain, expected_heavy = [plain.numpy().copy()], [heavy.numpy().copy()]
     for _ in range(3):
         opt.zero_grad()
         (plain * plain).sum().add((heavy * heavy * heavy).sum()).backward()
         expected_plain = plain_reference.step(expected_plain, [2 * expected_plain[0]])
         expected_heavy = heavy_reference.step(expected_heavy, [3 * expected_heavy[0] ** 2])
         opt.step()
-        np.testing.assert_allclose(plain.data, expected_plain[0], rtol=1e-12)
-        np.testing.assert_allclose(heavy.data, expected_heavy[0], rtol=1e-12)
+        np.testing.assert_allclose(plain.numpy(), expected_plain[0], rtol=1e-12)
+        np.testing.assert_allclose(heavy.numpy(), expected_heavy[0], rtol=1e-12)
     assert plain not in opt.state and "momentum_buffer" in opt.state[heavy]
 
 
@@ -226,8 +226,8 @@ def test_add_param_group_with_its_own_learning_rate():
     assert opt.param_groups[1]["momentum"] == 0.0  # the other hyper-parameters come from the defaults
     (first * 2 + second * 2).sum().backward()
     opt.step()
-    np.testing.assert_allclose(first.data, [1 - 0.1 * 2])
-    np.testing.assert_allclose(second.data, [1 - 0.01 * 2])
+    np.testing.assert_allclose(first.numpy(), [1 - 0.1 * 2])
+    np.testing.assert_allclose(second.numpy(), [1 - 0.01 * 2])
     with pytest.raises(ValueError, match="more than one parameter group"):
         opt.add_param_group({"params": [first]})
 
@@ -239,7 +239,7 @@ def test_groups_given_to_the_constructor():
     assert opt.param_groups[1]["lr"] == 0.5 and opt.param_groups[1]["params"] == [b]
     (a + b).sum().backward()
     opt.step()
-    np.testing.assert_allclose([a.data[0], b.data[0]], [0.9, 0.5], rtol=1e-6)
+    np.testing.assert_allclose([a.numpy()[0], b.numpy()[0]], [0.9, 0.5], rtol=1e-6)
 
 
 @pytest.mark.parametrize("optimizer_class, options", [
@@ -258,7 +258,7 @@ def test_state_dict_round_trip_continues_identically(optimizer_class, options):
             opt.step()
 
     train(params, opt, 3)
-    saved_state, saved_values = opt.state_dict(), [p.data.copy() for p in params]
+    saved_state, saved_values = opt.state_dict(), [p.numpy().copy() for p in params]
     assert sorted(saved_state) == ["param_groups", "state"]
     assert saved_state["param_groups"][0]["params"] == [0, 1]
     assert sorted(saved_state["state"]) == [0, 1]
@@ -270,7 +270,7 @@ def test_state_dict_round_trip_continues_identically(optimizer_class, options):
     assert fresh.param_groups[0]["lr"] == options["lr"]
     train(restored, fresh, 4)
     for p, q in zip(params, restored):
-        np.testing.assert_array_equal(q.data, p.data)
+        np.testing.assert_array_equal(q.numpy(), p.numpy())
 
 
 def test_state_dict_is_a_snapshot_and_loading_copies():
@@ -311,17 +311,17 @@ def test_optimizer_buffers_never_alias_the_gradient(optimizer_class, options, bu
     for p in params:
         state = opt.state[p]
         for name in buffers:
-            assert not np.shares_memory(state[name], p.grad.data), name
+            assert not np.shares_memory(state[name], p.grad.numpy()), name
             before = state[name].copy()
             p.grad.data *= 3.0  # a user (or a clipping utility) scaling the gradient in place...
             p.grad.data += 1.0
             np.testing.assert_array_equal(state[name], before)  # ...must not change the optimizer's state
-    grads_before = [p.grad.data.copy() for p in params]
+    grads_before = [p.grad.numpy().copy() for p in params]
     for p in params:
         for name in buffers:
             opt.state[p][name] += 5.0  # and the reverse
     for p, g in zip(params, grads_before):
-        np.testing.assert_array_equal(p.grad.data, g)
+        np.testing.assert_array_equal(p.grad.numpy(), g)
 
 
 # ---- schedulers -----------------------------------------------------------------------------------
@@ -358,7 +358,7 @@ def test_the_scheduled_learning_rate_is_the_one_used():
         (p * 1.0).sum().backward()  # gradient 1: each step moves p by -lr
         opt.step()
         scheduler.step()
-    np.testing.assert_allclose(p.data, [-(1.0 + 0.1 + 0.01)], rtol=1e-14)
+    np.testing.assert_allclose(p.numpy(), [-(1.0 + 0.1 + 0.01)], rtol=1e-14)
 
 
 def test_scheduler_state_dict_round_trip():
@@ -436,7 +436,7 @@ def test_xor_trains_to_near_zero_loss(activation, optimizer):
     assert loss.dtype == np.float32
     final = loss_fn(model(x), y).item()
     assert final < 1e-3, final
-    np.testing.assert_allclose(model(x).data, XOR_Y, atol=0.1)
+    np.testing.assert_allclose(model(x).numpy(), XOR_Y, atol=0.1)
 
 
 def test_streetlight_network_from_the_book_trains():
@@ -454,5 +454,5 @@ def test_streetlight_network_from_the_book_trains():
         error.backward()
         opt.step()
     assert error.item() < 1e-3, error.item()
-    np.testing.assert_allclose(model(x).data, walk_vs_stop, atol=0.05)
+    np.testing.assert_allclose(model(x).numpy(), walk_vs_stop, atol=0.05)
     assert math.isfinite(error.item())

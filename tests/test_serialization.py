@@ -38,7 +38,7 @@ def assert_identical(a, b, where="root"):
     if not (isinstance(a, dict) and isinstance(b, dict)):
         assert type(a) is type(b), f"{where}: {type(a).__name__} vs {type(b).__name__}"
     if isinstance(a, Tensor):
-        a, b = a.data, b.data
+        a, b = a.numpy(), b.numpy()
     if isinstance(a, (np.ndarray, np.generic)):
         assert a.dtype == b.dtype and a.shape == b.shape, f"{where}: {a.dtype}{a.shape} vs {b.dtype}{b.shape}"
         assert a.tobytes() == b.tobytes(), f"{where}: the bytes differ"
@@ -71,9 +71,9 @@ def test_loading_into_a_fresh_model_reproduces_the_outputs_exactly(tmp_path):
     tl.save(model.state_dict(), tmp_path / "model.npz")
     fresh = make_model(seed=2)
     x = Tensor(np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32))
-    assert not np.array_equal(fresh(x).data, model(x).data)
+    assert not np.array_equal(fresh(x).numpy(), model(x).numpy())
     assert fresh.load_state_dict(tl.load(tmp_path / "model.npz")) == ([], [])
-    np.testing.assert_array_equal(fresh(x).data, model(x).data)
+    np.testing.assert_array_equal(fresh(x).numpy(), model(x).numpy())
     assert fresh[0].counts.dtype == np.int64 and fresh[0].stats.dtype == np.float64
 
 
@@ -85,7 +85,7 @@ def test_strict_and_non_strict_loading_of_a_checkpoint(tmp_path):
         bigger.load_state_dict(tl.load(tmp_path / "model.npz"))
     missing, unexpected = bigger.load_state_dict(tl.load(tmp_path / "model.npz"), strict=False)
     assert missing == ["3.weight", "3.bias"] and unexpected == ["0.counts", "0.stats"]
-    np.testing.assert_array_equal(bigger[0].weight.data, make_model()[0].weight.data)
+    np.testing.assert_array_equal(bigger[0].weight.numpy(), make_model()[0].weight.numpy())
 
 
 @pytest.mark.parametrize("optimizer_class, options", [
@@ -119,7 +119,7 @@ def test_optimizer_checkpoint_round_trip_and_resume(tmp_path, optimizer_class, o
         train_steps(m, o, 3, seed=5)
         s.step()
     for (name, a), b in zip(model.state_dict().items(), resumed.state_dict().values()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
     assert resumed_opt.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
 
 

@@ -29,7 +29,7 @@ from tinygrad_like.testing import arrays, assert_close
 def test_default_dtypes_follow_pytorch(data, dtype):
     t = Tensor(data)
     assert t.dtype == dtype
-    assert_close(t.data, np.asarray(data).astype(dtype))
+    assert_close(t.numpy(), np.asarray(data).astype(dtype))
     assert not t.requires_grad and t.is_leaf and t.grad is None
 
 
@@ -44,10 +44,10 @@ def test_data_is_copied():
     source = np.array([1.0, 2.0])
     t = Tensor(source)
     source[0] = 99.0
-    assert t.data[0] == 1.0
+    assert t.numpy()[0] == 1.0
     u = Tensor(t)
-    t.data[1] = 99.0
-    assert u.data[1] == 2.0
+    t.numpy()[1] = 99.0
+    assert u.numpy()[1] == 2.0
 
 
 @pytest.mark.parametrize("data", [[1, 2], True, np.arange(3)], ids=["int_list", "bool", "int_array"])
@@ -79,14 +79,14 @@ def test_data_is_assignable():
 
 def test_numpy_and_array_protocol():
     t = Tensor([[1.0, 2.0], [3.0, 4.0]])
-    assert t.numpy() is t.data  # like PyTorch: numpy() shares the memory
+    assert t.numpy() is t.numpy()  # like PyTorch: numpy() shares the memory
     as_array = np.asarray(t)
     assert isinstance(as_array, np.ndarray) and as_array.dtype == np.float32
     assert_close(as_array, [[1.0, 2.0], [3.0, 4.0]])
     assert np.asarray(t, dtype=np.float64).dtype == np.float64
     copied = np.array(t)
     copied[0, 0] = 9.0
-    assert t.data[0, 0] == 1.0
+    assert t.numpy()[0, 0] == 1.0
     assert t.tolist() == [[1.0, 2.0], [3.0, 4.0]]
 
 
@@ -124,7 +124,7 @@ def test_detach():
     y = x * 2
     d = y.detach()
     assert not d.requires_grad and d.is_leaf
-    assert np.shares_memory(d.data, y.data)  # same data, like PyTorch
+    assert np.shares_memory(d.numpy(), y.numpy())  # same data, like PyTorch
     out = (d * x).sum()
     out.backward()
     assert_close(x.grad, [2.0, 4.0])  # nothing flowed through the detached branch
@@ -157,7 +157,7 @@ def test_dtype_conversions(convert, dtype):
     t = Tensor(np.array([1.5, -2.5, 3.0]))
     converted = convert(t)
     assert converted.dtype == dtype
-    assert_close(converted.data, np.array([1.5, -2.5, 3.0]).astype(dtype))
+    assert_close(converted.numpy(), np.array([1.5, -2.5, 3.0]).astype(dtype))
     assert t.dtype == np.float64  # not in place
 
 
@@ -171,8 +171,8 @@ def test_comparisons_give_bool_tensors_outside_the_graph(op, other):
     result = getattr(x, op)(other)
     assert isinstance(result, Tensor) and result.dtype == np.bool_
     assert not result.requires_grad and result.is_leaf
-    expected = getattr(values, op)(other.data if isinstance(other, Tensor) else other)
-    assert np.array_equal(result.data, expected)
+    expected = getattr(values, op)(other.numpy() if isinstance(other, Tensor) else other)
+    assert np.array_equal(result.numpy(), expected)
 
 
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
@@ -185,9 +185,9 @@ def test_argmax_and_argmin_give_the_first_extreme_as_int64_outside_the_graph(nam
         getattr(x, name)(axis, keepdims)
     expected = getattr(np, name)(values, axis=axis, keepdims=keepdims)
     assert result.dtype == np.int64 and result.shape == expected.shape
-    assert np.array_equal(result.data, expected)
+    assert np.array_equal(result.numpy(), expected)
     assert not result.requires_grad and result.is_leaf
-    np.testing.assert_array_equal(x.data, values)
+    np.testing.assert_array_equal(x.numpy(), values)
 
 
 @pytest.mark.parametrize("call, error, message", [
@@ -324,7 +324,7 @@ def test_errors_name_the_op_and_the_inputs(make, error, pattern):
 def test_constant_factories(make, shape, fill):
     t = make()
     assert t.shape == shape and t.dtype == np.float32
-    assert np.all(t.data == fill) and not t.requires_grad
+    assert np.all(t.numpy() == fill) and not t.requires_grad
 
 
 def test_factory_dtype_and_requires_grad():
@@ -350,14 +350,14 @@ def test_random_factories_are_seeded_by_manual_seed(factory):
     tl.manual_seed(7)
     second = factory((3, 4))
     assert first.shape == (3, 4) and first.dtype == np.float32
-    assert np.array_equal(first.data, second.data)
-    assert not np.array_equal(first.data, factory(3, 4).data)
+    assert np.array_equal(first.numpy(), second.numpy())
+    assert not np.array_equal(first.numpy(), factory(3, 4).numpy())
     assert factory(2, dtype=np.float64, requires_grad=True).requires_grad
 
 
 def test_rand_is_in_the_unit_interval():
     tl.manual_seed(0)
-    values = tl.rand(1000).data
+    values = tl.rand(1000).numpy()
     assert values.min() >= 0.0 and values.max() < 1.0
 
 
@@ -369,7 +369,7 @@ def test_float_valued_functions_of_integer_tensors_are_float32_like_pytorch(func
     assert result.dtype == np.float32
     expected = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "tanh": np.tanh,
                 "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "mean": np.mean}[function](values.astype(np.float64))
-    np.testing.assert_allclose(result.data, expected, rtol=1e-6)
+    np.testing.assert_allclose(result.numpy(), expected, rtol=1e-6)
 
 
 def test_no_grad_works_as_a_bare_decorator():

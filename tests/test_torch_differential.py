@@ -319,7 +319,7 @@ def apply_op(g, name):
 def finish_and_compare(g):
     """Forward values of everything, then gradients of every leaf for a random weighting of all values."""
     for i, (ours, theirs) in enumerate(g.values):
-        assert ours.dtype == np.float64 and np.all(np.isfinite(ours.data)), f"value {i}"  # no vacuous nan == nan
+        assert ours.dtype == np.float64 and np.all(np.isfinite(ours.numpy())), f"value {i}"  # no vacuous nan == nan
         assert_close(ours, theirs.detach().numpy(), rtol=RTOL, atol=ATOL, message=f"value {i}")
     weights = [g.rng.standard_normal(ours.shape) for ours, _ in g.values]
     loss = sum((ours * w).sum() for (ours, _), w in zip(g.values, weights))
@@ -329,7 +329,7 @@ def finish_and_compare(g):
     torch_loss.backward()
     for i, (ours, theirs) in enumerate(g.leaves):
         expected = np.zeros(ours.shape) if theirs.grad is None else theirs.grad.numpy()
-        actual = np.zeros(ours.shape) if ours.grad is None else ours.grad.data
+        actual = np.zeros(ours.shape) if ours.grad is None else ours.grad.numpy()
         assert np.all(np.isfinite(actual)), f"gradient of leaf {i}"
         assert_close(actual, expected, rtol=RTOL, atol=ATOL, message=f"gradient of leaf {i} {ours.shape}")
 
@@ -350,7 +350,7 @@ def test_random_graph(seed):
     while steps < 6:
         if apply_op(g, names[g.rng.integers(len(names))]):
             steps += 1
-        if np.abs(g.values[-1][0].data).max(initial=0) > 1e3:  # keep magnitudes where 1e-10 is meaningful
+        if np.abs(g.values[-1][0].numpy()).max(initial=0) > 1e3:  # keep magnitudes where 1e-10 is meaningful
             g.values.append((g.values[-1][0].tanh(), g.values[-1][1].tanh()))
     finish_and_compare(g)
 
@@ -375,7 +375,7 @@ def test_dtype_promotion_matches_pytorch(expression):
     ours = eval(expression, {name: Tensor(data) for name, data in PROMOTION_OPERANDS.items()})
     theirs = eval(expression, {name: torch.from_numpy(data.copy()) for name, data in PROMOTION_OPERANDS.items()})
     assert ours.dtype == torch.empty(0, dtype=theirs.dtype).numpy().dtype
-    assert_close(ours.data.astype(np.float64), theirs.double().numpy())
+    assert_close(ours.numpy().astype(np.float64), theirs.double().numpy())
 
 
 # ---- argmax / argmin ------------------------------------------------------------------------------------
@@ -386,7 +386,7 @@ def test_argmax_and_argmin_match_pytorch_including_ties(name, dim, keepdim):
     ours = getattr(Tensor(data), name)(dim=dim, keepdim=keepdim)
     theirs = getattr(torch.from_numpy(data), name)(dim=dim, keepdim=keepdim)
     assert ours.dtype == np.int64 and ours.shape == tuple(theirs.shape)
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
 # ---- transpose of a matrix: the spellings both frameworks read alike ------------------------------------
@@ -395,7 +395,7 @@ def test_argmax_and_argmin_match_pytorch_including_ties(name, dim, keepdim):
 def test_matrix_transposes_match_pytorch(spelling):
     data = np.arange(6.0).reshape(2, 3)
     ours, theirs = eval(spelling, {"x": Tensor(data)}), eval(spelling, {"x": torch.from_numpy(data)})
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
 def test_the_ambiguous_matrix_transpose_is_an_error_where_pytorch_swaps():

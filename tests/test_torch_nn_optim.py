@@ -25,12 +25,12 @@ def copy_weights(ours, theirs):
     """Give a torch module the values of our module's parameters (same names, same layouts)."""
     with torch.no_grad():
         for name, value in theirs.named_parameters():
-            value.copy_(torch.from_numpy(dict(ours.named_parameters())[name].data.copy()))
+            value.copy_(torch.from_numpy(dict(ours.named_parameters())[name].numpy().copy()))
 
 
 def assert_matches(ours, theirs, rtol=1e-12, atol=1e-14, what=""):
     theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
-    ours = ours.data if isinstance(ours, Tensor) else ours
+    ours = ours.numpy() if isinstance(ours, Tensor) else ours
     assert ours.shape == theirs.shape, f"{what}: shape {ours.shape} vs PyTorch's {theirs.shape}"
     assert ours.dtype == theirs.dtype, f"{what}: dtype {ours.dtype} vs PyTorch's {theirs.dtype}"
     np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol, err_msg=what)
@@ -135,7 +135,7 @@ def test_loss_values_and_gradients(name, reduction):
     upstream = np.random.default_rng(7).standard_normal(out_theirs.shape)
     out_ours.backward(upstream)
     out_theirs.backward(to_torch(upstream))
-    assert np.all(np.isfinite(x_ours.grad.data))
+    assert np.all(np.isfinite(x_ours.grad.numpy()))
     # Saturated BCE divides by max(p(1-p), 1e-12); PyTorch's 1e-12 is a C float (9.99999996e-13), a
     # relative difference of 4e-9 that only this clamp exposes
     rtol = 1e-8 if name == "bce_saturated" else 1e-12
@@ -252,7 +252,7 @@ def test_pytorch_weights_load_into_our_model_and_back():
     x = np.random.default_rng(9).standard_normal((5, 3))
     assert_matches(ours(Tensor(x)), theirs(to_torch(x)), what="output")
     back = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1)).double()
-    back.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in ours.state_dict().items()})
+    back.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
     assert torch.equal(back(to_torch(x)), theirs(to_torch(x)))
 
 

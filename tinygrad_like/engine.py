@@ -47,7 +47,7 @@ def backward(root, gradient=None, retain_graph=False):
         for parent, needs_grad, g in zip(parents, ctx.needs_input_grad, grads):
             if g is None or not needs_grad:
                 continue
-            like = parent.data
+            like = parent._data
             if type(g) is not np.ndarray:
                 g = np.asarray(g)
             if g.shape != like.shape:
@@ -78,16 +78,16 @@ def backward(root, gradient=None, retain_graph=False):
 
 def _seed(root, gradient):
     if gradient is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"backward(): a gradient can only be implied for a one-element tensor, but this one has "
                 f"shape {root.shape}; reduce it first (e.g. .sum() or .mean()) or pass "
                 f"backward(gradient) with an array of shape {root.shape}")
-        seed = np.empty(root.data.shape, root.data.dtype)  # np.ones is a slow Python-level wrapper
+        seed = np.empty(root._data.shape, root._data.dtype)  # np.ones is a slow Python-level wrapper
         seed.fill(1)
         return seed
-    seed = np.array(getattr(gradient, "data", gradient), dtype=root.data.dtype)  # a private copy
-    if seed.shape != root.data.shape:
+    seed = np.array(getattr(gradient, "data", gradient), dtype=root._data.dtype)  # a private copy
+    if seed.shape != root._data.shape:
         raise ValueError(
             f"backward(): the gradient has shape {seed.shape} but the tensor has shape {root.shape}; "
             "pass a gradient of exactly the tensor's shape")
@@ -102,7 +102,7 @@ def _raise_freed(ctx):
 
 
 def _unbroadcast(g, parent, ctx):
-    shape = parent.data.shape
+    shape = parent._data.shape
     summed = sum_to_shape(g, shape)
     if summed is not None:
         return summed
@@ -133,7 +133,7 @@ def _copy_held(ctx, grads):
     Such a gradient, handed on unchanged by Add, Reshape and the like, could become a leaf's .grad
     aliasing a tensor's data: an in-place update of the .grad (by an optimizer) would change the tensor.
     """
-    held = [parent.data for parent in ctx.parents]
+    held = [parent._data for parent in ctx.parents]
     held += [array for array in ctx.saved_tensors if isinstance(array, np.ndarray)]
     return tuple(g.copy() if isinstance(g, np.ndarray) and any(np.may_share_memory(g, h) for h in held) else g
                  for g in grads)
@@ -145,11 +145,11 @@ def _accumulate_leaf_grads(leaf_grads):
     owners = set()
     for leaf, g in leaf_grads:
         owner = id(g if g.base is None else g.base)
-        if owner in owners or g.base is leaf.data or g is leaf.data:
+        if owner in owners or g.base is leaf._data or g is leaf._data:
             g = g.copy()
         else:
             owners.add(owner)
         if leaf.grad is None:
             leaf.grad = leaf._wrap(g)
         else:
-            leaf.grad.data = leaf.grad.data + g
+            leaf.grad._data = leaf.grad._data + g

@@ -22,11 +22,11 @@ def full(shape, fill_value, dtype=np.float32, requires_grad=False):
 
 
 def zeros_like(tensor, requires_grad=False):
-    return _make(np.zeros_like(tensor.data), requires_grad)
+    return _make(np.zeros_like(tensor._data), requires_grad)
 
 
 def ones_like(tensor, requires_grad=False):
-    return _make(np.ones_like(tensor.data), requires_grad)
+    return _make(np.ones_like(tensor._data), requires_grad)
 
 
 def arange(start, stop=None, step=1, dtype=None):

@@ -33,9 +33,9 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, fast=False, seed=0):
                 f"gradcheck(): input {i} is {inputs[i].dtype}; central differences with eps={eps} need "
                 "float64 (in float32 their rounding error swamps the derivative); pass x.double()")
     rng = np.random.default_rng(seed)
-    originals = [x.data.copy() if isinstance(x, Tensor) else None for x in inputs]
+    originals = [x._data.copy() if isinstance(x, Tensor) else None for x in inputs]
 
-    leaves = [Tensor(x.data, requires_grad=True) if i in checked else x for i, x in enumerate(inputs)]
+    leaves = [Tensor(x._data, requires_grad=True) if i in checked else x for i, x in enumerate(inputs)]
     out = fn(*leaves)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck(): fn must return a Tensor, got {type(out).__name__}")
@@ -48,7 +48,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, fast=False, seed=0):
 
     def objective(args):
         with no_grad():
-            return float(np.sum(np.asarray(fn(*args).data, dtype=np.float64) * upstream))
+            return float(np.sum(np.asarray(fn(*args)._data, dtype=np.float64) * upstream))
 
     for i in checked:
         if fast:
@@ -61,14 +61,14 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, fast=False, seed=0):
 
 def _check_unmodified(args, originals):
     for i, original in enumerate(originals):
-        if original is not None and not np.array_equal(args[i].data, original, equal_nan=True):
+        if original is not None and not np.array_equal(args[i]._data, original, equal_nan=True):
             raise GradcheckError(f"gradcheck(): fn modified input {i} in place")
 
 
 def _analytic_grad(leaf, index):
     if leaf.grad is None:
-        return np.zeros_like(leaf.data)  # no path from this input to the output: the gradient is zero
-    grad = leaf.grad.data
+        return np.zeros_like(leaf._data)  # no path from this input to the output: the gradient is zero
+    grad = leaf.grad._data
     if grad.shape != leaf.shape or grad.dtype != leaf.dtype:
         raise GradcheckError(f"input {index}: the gradient has shape {grad.shape} and dtype {grad.dtype}, "
                              f"but the input has shape {leaf.shape} and dtype {leaf.dtype}")
@@ -80,7 +80,7 @@ def _perturbed_args(inputs, index, data):
 
 
 def _check_elements(objective, inputs, index, analytic, eps, atol, rtol):
-    data = inputs[index].data.copy()
+    data = inputs[index]._data.copy()
     args = _perturbed_args(inputs, index, data)
     for position in np.ndindex(data.shape):
         original = data[position]
@@ -100,7 +100,7 @@ def _check_elements(objective, inputs, index, analytic, eps, atol, rtol):
 
 def _check_direction(objective, inputs, index, analytic, rng, eps, atol, rtol):
     direction = rng.standard_normal(inputs[index].shape)
-    data = inputs[index].data
+    data = inputs[index]._data
     plus = objective(_perturbed_args(inputs, index, data + eps * direction))
     minus = objective(_perturbed_args(inputs, index, data - eps * direction))
     numeric = (plus - minus) / (2 * eps)

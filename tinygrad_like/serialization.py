@@ -25,7 +25,7 @@ def save(obj, path):
     def encode(value):
         if isinstance(value, (Tensor, np.ndarray, np.generic)):
             key = f"a{len(arrays)}"
-            arrays[key] = np.asarray(value.data if isinstance(value, Tensor) else value)
+            arrays[key] = np.asarray(value._data if isinstance(value, Tensor) else value)
             kind = "tensor" if isinstance(value, Tensor) else "scalar" if isinstance(value, np.generic) else "array"
             return {"$" + kind: key}
         if isinstance(value, dict):

@@ -68,20 +68,20 @@ class Function:
             if len(inputs) == 2:  # unrolled for the common arities: this runs for every op
                 a, b = inputs
                 ctx.needs_input_grad = needs = (a.requires_grad, b.requires_grad)
-                data = cls.forward(ctx, a.data, b.data, **options) if options else cls.forward(ctx, a.data, b.data)
+                data = cls.forward(ctx, a._data, b._data, **options) if options else cls.forward(ctx, a._data, b._data)
             elif len(inputs) == 1:
                 a = inputs[0]
                 ctx.needs_input_grad = needs = (a.requires_grad,)
-                data = cls.forward(ctx, a.data, **options) if options else cls.forward(ctx, a.data)
+                data = cls.forward(ctx, a._data, **options) if options else cls.forward(ctx, a._data)
             else:
                 ctx.needs_input_grad = needs = tuple([t.requires_grad for t in inputs])
-                data = cls.forward(ctx, *[t.data for t in inputs], **options)
+                data = cls.forward(ctx, *[t._data for t in inputs], **options)
         except (ValueError, TypeError, IndexError) as error:
             raise _op_error(cls, error, inputs) from error
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         out = _new_tensor(Tensor)  # _wrap(data), inlined
-        out.data = data
+        out._data = data
         out.grad = None
         if True in needs and GradMode.enabled and data.dtype.kind == "f":
             ctx.parents = inputs
@@ -115,7 +115,7 @@ _DEFAULT_DTYPE = {0: np.dtype(bool), 1: np.dtype(np.int64), 2: np.dtype(np.float
 def _wrap(data):
     """A Tensor around an existing ndarray, without copying or checks (for ops and the engine)."""
     tensor = _new_tensor(Tensor)
-    tensor.data = data
+    tensor._data = data
     tensor.grad = None
     tensor.requires_grad = False
     tensor._ctx = None
@@ -133,13 +133,13 @@ class Tensor:
     Only floating-point tensors can require grad.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "__weakref__")
     __array_ufunc__ = None  # makes numpy defer `ndarray + Tensor` to Tensor.__radd__
     __hash__ = object.__hash__  # identity hashing, although == is element-wise
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         if dtype is not None or isinstance(data, (np.ndarray, np.generic)):
             array = np.array(data, dtype=dtype)
         else:
@@ -149,7 +149,7 @@ class Tensor:
         if array.dtype.kind not in "biufc":
             raise TypeError(f"Tensor(): cannot make a numeric tensor from data of dtype {array.dtype}; "
                             "pass numbers, (equal-length) nested lists of numbers or a numeric ndarray")
-        self.data = array
+        self._data = array
         self.grad = None
         self._ctx = None
         self.requires_grad = False
@@ -159,35 +159,44 @@ class Tensor:
     _wrap = staticmethod(_wrap)
 
     # ---- attributes -----------------------------------------------------------------------------
-    shape = property(lambda self: self.data.shape)
-    ndim = property(lambda self: self.data.ndim)
-    dtype = property(lambda self: self.data.dtype)
-    size = property(lambda self: self.data.size, doc="number of elements (numpy's meaning)")
+    @property
+    def data(self):
+        """PyTorch's `.data`: a tensor outside the graph that shares this one's memory (writes show here)."""
+        return _wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    shape = property(lambda self: self._data.shape)
+    ndim = property(lambda self: self._data.ndim)
+    dtype = property(lambda self: self._data.dtype)
+    size = property(lambda self: self._data.size, doc="number of elements (numpy's meaning)")
     is_leaf = property(lambda self: self._ctx is None, doc="created by the user, not by an op")
     T = property(lambda self: self.transpose())
 
     def numel(self):
-        return self.data.size
+        return self._data.size
 
     def numpy(self):
-        return self.data
+        return self._data
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item(): only a one-element tensor converts to a Python number; this one has "
                              f"shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def __array__(self, dtype=None, copy=None):
-        return np.array(self.data, dtype=dtype, copy=copy)
+        return np.array(self._data, dtype=dtype, copy=copy)
 
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
@@ -202,7 +211,7 @@ class Tensor:
         return int(self.item())
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="Tensor(")
         extras = "" if self.dtype == np.float32 else f", dtype={self.dtype}"
         if self._ctx is not None:
             extras += f", grad_fn={type(self._ctx).__name__}"
@@ -220,13 +229,13 @@ class Tensor:
 
     def detach(self):
         """The same data, cut from the graph."""
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self._data)
 
     def requires_grad_(self, requires_grad=True):
         if not self.is_leaf:
             raise RuntimeError("requires_grad_(): only leaf tensors can change it; call .detach() first to "
                                "get a leaf with the same data")
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(f"only floating-point tensors can require grad, but this one is {self.dtype}; "
                             "create it with float data or dtype=np.float32 / np.float64")
         self.requires_grad = requires_grad
@@ -235,7 +244,7 @@ class Tensor:
     # ---- dtype conversion -----------------------------------------------------------------------
     def astype(self, dtype):
         dtype = np.dtype(dtype)
-        return self if dtype == self.data.dtype else ops.Cast.apply(self, dtype=dtype)
+        return self if dtype == self._data.dtype else ops.Cast.apply(self, dtype=dtype)
 
     def float(self):
         return self.astype(np.float32)
@@ -300,22 +309,22 @@ class Tensor:
 
     # ---- comparisons (results are bool tensors, outside the graph) ------------------------------
     def __lt__(self, other):
-        return Tensor._wrap(self.data < _array(other))
+        return Tensor._wrap(self._data < _array(other))
 
     def __le__(self, other):
-        return Tensor._wrap(self.data <= _array(other))
+        return Tensor._wrap(self._data <= _array(other))
 
     def __gt__(self, other):
-        return Tensor._wrap(self.data > _array(other))
+        return Tensor._wrap(self._data > _array(other))
 
     def __ge__(self, other):
-        return Tensor._wrap(self.data >= _array(other))
+        return Tensor._wrap(self._data >= _array(other))
 
     def __eq__(self, other):
-        return Tensor._wrap(self.data == _array(other))
+        return Tensor._wrap(self._data == _array(other))
 
     def __ne__(self, other):
-        return Tensor._wrap(self.data != _array(other))
+        return Tensor._wrap(self._data != _array(other))
 
     # ---- element-wise functions -----------------------------------------------------------------
     def exp(self):
@@ -375,9 +384,9 @@ class Tensor:
             if not isinstance(axis, (int, np.integer)):
                 raise TypeError(f"{name}(): axis must be one int or None, got {axis!r} (tensor of shape {self.shape})")
             axis = _axis_index(axis, self.ndim, self.shape, name)
-        if (self.data.size if axis is None else self.shape[axis]) == 0:
+        if (self._data.size if axis is None else self.shape[axis]) == 0:
             raise ValueError(f"{name}(): nothing to choose from along axis {axis} of a tensor of shape {self.shape}")
-        return Tensor._wrap(np.asarray(reducer(self.data, axis=axis, keepdims=keepdims), dtype=np.int64))
+        return Tensor._wrap(np.asarray(reducer(self._data, axis=axis, keepdims=keepdims), dtype=np.int64))
 
     def var(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, ddof=None):
         """Variance; like PyTorch the default is unbiased (correction=1); numpy's `ddof` is an alias."""
@@ -385,7 +394,7 @@ class Tensor:
         correction = correction if ddof is None else ddof
         centred = self - self.mean(axis, keepdims=True)
         squares = (centred * centred).sum(axis, keepdims=keepdims)
-        return squares / (self.data.size // max(squares.data.size, 1) - correction)
+        return squares / (self._data.size // max(squares._data.size, 1) - correction)
 
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """log(sum(exp(x))) along axes, finite for large inputs.
@@ -393,7 +402,7 @@ class Tensor:
         Composite: shifting by the (constant) maximum does not change the value or the gradient.
         """
         axis, keepdims = _axis(axis, dim), _keepdims(keepdims, keepdim)
-        shift = self.data.max(axis=axis, keepdims=True)
+        shift = self._data.max(axis=axis, keepdims=True)
         shift = Tensor._wrap(np.where(np.isfinite(shift), shift, 0))  # all -inf rows: avoid inf - inf
         out = (self - shift).exp().sum(axis, keepdims=True).log() + shift
         return out if keepdims else out.squeeze(axis)
@@ -487,7 +496,7 @@ class Tensor:
         if self.requires_grad and GradMode.enabled:
             return ops.Getitem.apply(self, index=index)
         try:  # nothing to differentiate (e.g. slicing a batch out of the data): no graph node needed
-            return _wrap(self.data[index])
+            return _wrap(self._data[index])
         except (IndexError, ValueError, TypeError) as error:
             raise _op_error(ops.Getitem, error, (self,)) from error
 
@@ -513,7 +522,7 @@ def where(condition, a, b):
 
 # ---- helpers ------------------------------------------------------------------------------------
 def _array(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _operands(a, b):
@@ -525,12 +534,12 @@ def _operands(a, b):
     """
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            if a.data.dtype == b.data.dtype:
+            if a._data.dtype == b._data.dtype:
                 return a, b
-        elif type(b) in _PYTHON_REALS and a.data.dtype.kind == "f":  # the common `x * 0.5`
-            return a, _wrap(np.asarray(b, a.data.dtype))
-    elif type(a) in _PYTHON_REALS and isinstance(b, Tensor) and b.data.dtype.kind == "f":
-        return _wrap(np.asarray(a, b.data.dtype)), b
+        elif type(b) in _PYTHON_REALS and a._data.dtype.kind == "f":  # the common `x * 0.5`
+            return a, _wrap(np.asarray(b, a._data.dtype))
+    elif type(a) in _PYTHON_REALS and isinstance(b, Tensor) and b._data.dtype.kind == "f":
+        return _wrap(np.asarray(a, b._data.dtype)), b
     dtype = _result_dtype(a, b)
     return _as_tensor(a, dtype), _as_tensor(b, dtype)
 
@@ -539,7 +548,7 @@ def _division_operands(a, b):
     """`_operands`, then float32 for integers and bools: true division gives the default float dtype
     (PyTorch's rule; numpy's would be float64)."""
     a, b = _operands(a, b)
-    if a.data.dtype.kind in "biu":
+    if a._data.dtype.kind in "biu":
         return a.astype(np.float32), b.astype(np.float32)
     return a, b
 
@@ -588,7 +597,7 @@ def _common_dtype(tensors, name):
 
 def _floating(tensor):
     """Integer and bool tensors as float32 for the float-valued functions (PyTorch's result dtype)."""
-    return tensor if tensor.data.dtype.kind == "f" else tensor.astype(np.float32)
+    return tensor if tensor._data.dtype.kind == "f" else tensor.astype(np.float32)
 
 
 def _axis_index(axis, ndim, shape, name):
@@ -624,7 +633,7 @@ def _index(index):
     if isinstance(index, tuple):
         return tuple(_index(part) for part in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, list):
         return np.asarray(index)
     return index

@@ -78,8 +78,8 @@ def boolean_masks(shape):
 
 def assert_close(actual, expected, rtol=1e-7, atol=0.0, message=""):
     """Compare tensors or arrays: same shape, values close (numpy's assert_allclose semantics)."""
-    actual = np.asarray(actual.data if isinstance(actual, Tensor) else actual)
-    expected = np.asarray(expected.data if isinstance(expected, Tensor) else expected)
+    actual = np.asarray(actual._data if isinstance(actual, Tensor) else actual)
+    expected = np.asarray(expected._data if isinstance(expected, Tensor) else expected)
     if actual.shape != expected.shape:
         raise AssertionError(f"{message} shapes differ: {actual.shape} vs expected {expected.shape}".strip())
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=message)

@@ -49,8 +49,8 @@ def error_table(weight=E.HOUSE_PRICE_PER_SQFT):
     with no_grad():
         prediction = model(Tensor(AREAS[:, None]))
         mse = F.mse_loss(prediction, Tensor(PRICES[:, None]))
-    errors = PRICES - prediction.data[:, 0]
-    return {"prediction": prediction.data[:, 0].tolist(), "error": errors.tolist(),
+    errors = PRICES - prediction.numpy()[:, 0]
+    return {"prediction": prediction.numpy()[:, 0].tolist(), "error": errors.tolist(),
             "squared": (errors ** 2).tolist(), "average": mse.item()}
 
 
@@ -72,8 +72,8 @@ def fit_linear(features, targets, lr=0.1, steps=2000):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    weights = model.weight.data[0] / std
-    bias = float(model.bias.data[0] - (weights * mean).sum())
+    weights = model.weight.numpy()[0] / std
+    bias = float(model.bias.numpy()[0] - (weights * mean).sum())
     mse = float(np.mean((features @ weights + bias - targets[:, 0]) ** 2))
     design = np.column_stack([features, np.ones(len(features))])
     solution = np.linalg.lstsq(design, targets[:, 0], rcond=None)[0]
@@ -93,7 +93,7 @@ def softmax_table():
     """[(input, softmax(input))] for the post's inputs, computed by nn.Softmax."""
     layer = nn.Softmax(dim=-1)
     with no_grad():
-        return [(x, layer(Tensor(np.asarray(x, dtype=np.float64))).data.tolist()) for x, _ in BOOK_SOFTMAX]
+        return [(x, layer(Tensor(np.asarray(x, dtype=np.float64))).numpy().tolist()) for x, _ in BOOK_SOFTMAX]
 
 
 def classifier(steps=500, lr=0.5, seed=0):
@@ -114,7 +114,7 @@ def classifier(steps=500, lr=0.5, seed=0):
         loss.backward()
         optimizer.step()
     with no_grad():
-        probabilities = model(x).data
+        probabilities = model(x).numpy()
     accuracy = float((probabilities.argmax(axis=1) == labels).mean())
     return accuracy, model, probabilities
 
@@ -170,7 +170,7 @@ def rows():
 
 def softmax_table_of(x):
     with no_grad():
-        return nn.Softmax(dim=-1)(Tensor(np.asarray(x, dtype=np.float64))).data.tolist()
+        return nn.Softmax(dim=-1)(Tensor(np.asarray(x, dtype=np.float64))).numpy().tolist()
 
 
 def main():

@@ -49,7 +49,7 @@ def load(csv_path=None, missing_age="median"):
 def accuracy(model, features, survived):
     """(correct, total) predicting survival when the model's output is above 0.5."""
     with no_grad():
-        probability = model(Tensor(features)).data
+        probability = model(Tensor(features)).numpy()
     return int(((probability > 0.5) == (survived > 0.5)).sum()), len(survived)
 
 
@@ -84,8 +84,8 @@ def train_logistic(features, survived, steps=3000, lr=0.5):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    weight = linear.weight.data[0] @ scale.weight.data
-    bias = float(linear.weight.data[0] @ scale.bias.data + linear.bias.data[0])
+    weight = linear.weight.numpy()[0] @ scale.weight.numpy()
+    bias = float(linear.weight.numpy()[0] @ scale.bias.numpy() + linear.bias.numpy()[0])
     return nn.Sequential(scale, linear, nn.Sigmoid()), (float(weight[0]), float(weight[1]), bias)
 
 

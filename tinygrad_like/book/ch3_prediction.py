@@ -54,7 +54,7 @@ def hidden_network():
 
 def _predict(model, x):
     with no_grad():
-        return model(Tensor(np.atleast_2d(np.asarray(x, dtype=np.float64)))).data[0]
+        return model(Tensor(np.atleast_2d(np.asarray(x, dtype=np.float64)))).numpy()[0]
 
 
 def figures():

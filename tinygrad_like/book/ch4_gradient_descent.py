@@ -72,16 +72,16 @@ def hot_and_cold(problem=E.CH4_HOT_AND_COLD, step_amount=None, iterations=None):
     history = []
     for _ in range(iterations):
         history.append(_error(model, x, goal))
-        start = weight.data
+        start = weight.numpy()
         weight.data = start + step_amount
         up_error, _ = _error(model, x, goal)
         weight.data = start - step_amount
         down_error, _ = _error(model, x, goal)
         weight.data = start
         if down_error < up_error:
-            weight.data = weight.data - step_amount
+            weight.data = weight.numpy() - step_amount
         if down_error > up_error:
-            weight.data = weight.data + step_amount
+            weight.data = weight.numpy() + step_amount
     return history
 
 

@@ -41,7 +41,7 @@ def train(data, epochs=1, alpha=0.0002):
             loss.backward()
             optimizer.step()
     with no_grad():
-        predictions = model(Tensor(test_images)).data.argmax(axis=1)
+        predictions = model(Tensor(test_images)).numpy().argmax(axis=1)
     return model, float((predictions == test_labels.argmax(axis=1)).mean())
 
 
@@ -49,7 +49,7 @@ def save_images(model, out_dir):
     """The book's two pictures ("2" and "1") and all ten digits; returns the paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    weights = model.weight.data
+    weights = model.weight.numpy()
     return [save_weight_images(weights, out_dir / "ch5_weights_2_and_1.png", digits=[2, 1]),
             save_weight_images(weights, out_dir / "ch5_weights_all_digits.png")]
 

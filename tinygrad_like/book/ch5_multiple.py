@@ -82,19 +82,19 @@ def _train(model, x, true, alpha, iterations, freeze=None):
     true = Tensor(np.atleast_2d(true), dtype=np.float64)
     history = []
     for _ in range(iterations):
-        weights = model.weight.data.copy()
+        weights = model.weight.numpy().copy()
         pred = model(x)
         error = F.mse_loss(pred, true, reduction="sum")
         loss = 0.5 * error
         optimizer.zero_grad()
         loss.backward()
         if freeze == "grad":
-            model.weight.grad.data[:, 0] = 0  # the book's weight_deltas[0] = 0
-        weight_deltas = (model.weight.grad.data.copy() if freeze != "parameter" else
-                         np.concatenate([np.zeros_like(model.frozen.data), model.trainable.grad.data], axis=1))
-        history.append((pred.data.copy(), error.item(), (pred.data - true.data), weights, weight_deltas))
+            model.weight.grad.numpy()[:, 0] = 0  # the book's weight_deltas[0] = 0
+        weight_deltas = (model.weight.grad.numpy().copy() if freeze != "parameter" else
+                         np.concatenate([np.zeros_like(model.frozen.numpy()), model.trainable.grad.numpy()], axis=1))
+        history.append((pred.numpy().copy(), error.item(), (pred.numpy() - true.numpy()), weights, weight_deltas))
         optimizer.step()
-    return history, model.weight.data
+    return history, model.weight.numpy()
 
 
 def multiple_inputs(iterations=3, alpha=0.01):

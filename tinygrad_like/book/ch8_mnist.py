@@ -244,7 +244,7 @@ def evaluate(model, images, labels):
     """(summed squared error / n, accuracy) over a data set, without dropout."""
     model.eval()
     with no_grad():
-        output = model(Tensor(images)).data
+        output = model(Tensor(images)).numpy()
     model.train()
     per_image = ((output - labels) ** 2).sum(axis=1)
     error = 0.0
@@ -265,7 +265,7 @@ def train_epoch(model, optimizer, images, labels, setup, image_rows=None, label_
             (0.5 * squared_error).backward()
             optimizer.step()
             error += squared_error.item()
-            correct += int(output.data.argmax() == label.argmax())
+            correct += int(output.numpy().argmax() == label.argmax())
         return error, correct
     size = setup.batch_size
     for start in range(0, len(images) // size * size, size):
@@ -273,7 +273,7 @@ def train_epoch(model, optimizer, images, labels, setup, image_rows=None, label_
         output = model(x)
         squared_error = F.mse_loss(output, y, reduction="sum")
         error += squared_error.item()
-        correct += int((output.data.argmax(axis=1) == labels[start:start + size].argmax(axis=1)).sum())
+        correct += int((output.numpy().argmax(axis=1) == labels[start:start + size].argmax(axis=1)).sum())
         loss = 0.5 * squared_error / size  # the notebook's delta: (label - output) / batch_size
         for k in range(size):  # the notebook's indentation quirk: the update runs once per image
             optimizer.zero_grad()

@@ -85,7 +85,7 @@ def _collate(items):
     if isinstance(first, (tuple, list)):
         return tuple(_collate(list(field)) for field in zip(*items))
     if _is_tensor(first):
-        return _tensor_class()(np.stack([item.data for item in items]))
+        return _tensor_class()(np.stack([item._data for item in items]))
     return np.stack([np.asarray(item) for item in items])
 
 
@@ -93,7 +93,7 @@ def _take(tensor, index):
     if isinstance(tensor, np.ndarray):
         return tensor[index]
     # A data set's Tensors are data, not graph nodes: index the array and wrap it again.
-    return _tensor_class()(np.asarray(tensor.data[index]))
+    return _tensor_class()(np.asarray(tensor._data[index]))
 
 
 def _is_tensor(value):

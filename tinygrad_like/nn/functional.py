@@ -25,7 +25,7 @@ def _reduce(name, loss, reduction):
 def linear(input, weight, bias=None):
     """input @ weight.T + bias, with weight of shape (out_features, in_features)."""
     input = _tensor(input)
-    data, weight_data = input.data, weight.data
+    data, weight_data = input._data, weight._data
     if data.ndim == 0 or data.shape[-1] != weight_data.shape[-1]:
         raise ValueError(f"linear: input of shape {input.shape} does not fit a weight of shape {weight.shape} "
                          f"(out_features, in_features): its last axis must have size {weight.shape[-1]}")
@@ -61,7 +61,7 @@ def dropout(input, p=0.5, training=True):
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0:
         return input
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise TypeError(f"dropout: the input must be floating point, got {input.dtype}; convert it with "
                         ".float() or .double()")
     return ops.Dropout.apply(input, p=p)
@@ -77,7 +77,7 @@ def _check_indices(name, indices, size):
 
 def embedding(indices, weight):
     """Rows of `weight` picked by integer `indices` (gradients of repeated indices add up)."""
-    index = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    index = np.asarray(indices._data if isinstance(indices, Tensor) else indices)
     _check_indices("embedding", index, weight.shape[0])
     return weight[index]
 
@@ -90,10 +90,10 @@ def flatten(input, start_dim=1, end_dim=-1):
 def _loss_operands(name, input, target):
     """Input and target as tensors of one dtype and the same shape (no silent broadcasting)."""
     input, target = _tensor(input), _tensor(target)
-    if input.data.shape != target.data.shape:
+    if input._data.shape != target._data.shape:
         raise ValueError(f"{name}: input has shape {input.shape} but target has shape {target.shape}; they must "
                          "match (broadcasting them silently is a classic bug); reshape one of them")
-    return input, target if target.data.dtype is input.data.dtype else target.astype(input.dtype)
+    return input, target if target._data.dtype is input._data.dtype else target.astype(input.dtype)
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -108,7 +108,7 @@ def l1_loss(input, target, reduction="mean"):
 
 
 def _check_unit_interval(name, what, tensor):
-    data = tensor.data
+    data = tensor._data
     if data.size and not (data.min() >= 0 and data.max() <= 1):
         raise ValueError(f"{name}: {what} must lie in [0, 1], got values from {data.min()} to {data.max()}"
                          + ("; for unnormalised scores use binary_cross_entropy_with_logits" if what == "input" else ""))
@@ -134,7 +134,7 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
 def nll_loss(input, target, reduction="mean"):
     """Negative log-likelihood of class indices `target` (N,) under log-probabilities `input` (N, C)."""
     input = _tensor(input)
-    index = np.asarray(target.data if isinstance(target, Tensor) else target)
+    index = np.asarray(target._data if isinstance(target, Tensor) else target)
     if input.ndim not in (1, 2) or index.shape != input.shape[:-1]:
         raise ValueError(f"nll_loss: expected input (N, C) with target (N,) or input (C,) with a 0-d target; "
                          f"got input {input.shape} and target {index.shape}")
@@ -153,7 +153,7 @@ def cross_entropy(input, target, reduction="mean"):
         raise ValueError(f"cross_entropy: expected input (N, C) or (C,), got {input.shape}; for (N, C, d) "
                          "inputs move the class axis last and flatten to (N * d, C)")
     log_probabilities = input.log_softmax(-1)
-    target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    target_array = target._data if isinstance(target, Tensor) else np.asarray(target)
     if target_array.dtype.kind == "f":
         _, target = _loss_operands("cross_entropy", input, target)
         return _reduce("cross_entropy", -(target * log_probabilities).sum(-1), reduction)

@@ -7,7 +7,7 @@ from tinygrad_like.random import generator
 
 
 def _fill(tensor, values):
-    tensor.data[...] = values
+    tensor._data[...] = values
     return tensor
 
 

@@ -139,7 +139,7 @@ class Module:
             if set_to_none:
                 parameter.grad = None
             elif parameter.grad is not None:
-                parameter.grad.data = np.zeros_like(parameter.grad.data)
+                parameter.grad._data = np.zeros_like(parameter.grad._data)
 
     def requires_grad_(self, requires_grad=True):
         for parameter in self.parameters():
@@ -150,10 +150,10 @@ class Module:
         """Convert every floating-point parameter, gradient and buffer to `dtype`, in place; returns self."""
         dtype = np.dtype(dtype)
         for tensor in list(self.parameters()) + list(self.buffers()):
-            if tensor.data.dtype.kind == "f":
-                tensor.data = tensor.data.astype(dtype)
+            if tensor._data.dtype.kind == "f":
+                tensor._data = tensor._data.astype(dtype)
                 if tensor.grad is not None:
-                    tensor.grad.data = tensor.grad.data.astype(dtype)
+                    tensor.grad._data = tensor.grad._data.astype(dtype)
         return self
 
     def float(self):
@@ -192,9 +192,9 @@ class Module:
         for key, tensor in self._state_tensors():
             if key in state_dict:
                 value = state_dict[key]
-                loaded = np.empty_like(tensor.data)  # keeps the tensor's dtype and memory layout
-                loaded[...] = value.data if isinstance(value, Tensor) else value
-                tensor.data = loaded
+                loaded = np.empty_like(tensor._data)  # keeps the tensor's dtype and memory layout
+                loaded[...] = value._data if isinstance(value, Tensor) else value
+                tensor._data = loaded
         return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self, prefix=""):

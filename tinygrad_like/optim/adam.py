@@ -22,13 +22,13 @@ class Adam(Optimizer):
         lr, (beta1, beta2), decay = group["lr"], group["betas"], group["weight_decay"]
         if decay:
             if self.decoupled_weight_decay:
-                parameter.data *= 1 - lr * decay
+                parameter._data *= 1 - lr * decay
             else:
-                grad = grad + decay * parameter.data
+                grad = grad + decay * parameter._data
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(parameter.data)
-            state["exp_avg_sq"] = np.zeros_like(parameter.data)
+            state["exp_avg"] = np.zeros_like(parameter._data)
+            state["exp_avg_sq"] = np.zeros_like(parameter._data)
         state["step"] += 1
         step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
         exp_avg *= beta1
@@ -36,7 +36,7 @@ class Adam(Optimizer):
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * grad * grad
         denominator = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2 ** step) + group["eps"]
-        parameter.data -= (lr / (1 - beta1 ** step)) * exp_avg / denominator
+        parameter._data -= (lr / (1 - beta1 ** step)) * exp_avg / denominator
 
 
 class AdamW(Adam):

@@ -45,7 +45,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad.data = np.zeros_like(p.grad.data)
+                    p.grad._data = np.zeros_like(p.grad._data)
 
     def step(self):
         """Update every parameter that has a gradient; parameters without one are left alone."""
@@ -58,7 +58,7 @@ class Optimizer:
                 state = self.state.get(p)
                 if state is None:
                     state = self.state[p] = {}
-                self._update(p, p.grad.data, state, group)
+                self._update(p, p.grad._data, state, group)
 
     def _update(self, parameter, grad, state, group):
         raise NotImplementedError

@@ -22,11 +22,11 @@ class SGD(Optimizer):
         lr = group["lr"]
         for p in group["params"]:
             if p.grad is not None:
-                p.data -= lr * p.grad.data
+                p._data -= lr * p.grad._data
 
     def _update(self, parameter, grad, state, group):
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * parameter.data
+            grad = grad + group["weight_decay"] * parameter._data
         momentum = group["momentum"]
         if momentum:
             buffer = state.get("momentum_buffer")
@@ -36,4 +36,4 @@ class SGD(Optimizer):
                 buffer *= momentum
                 buffer += (1 - group["dampening"]) * grad
             grad = grad + momentum * buffer if group["nesterov"] else buffer
-        parameter.data -= group["lr"] * grad
+        parameter._data -= group["lr"] * grad
