@@ -160,6 +160,7 @@ def test_instruction_count_table_gives_thousands_and_ratios_to_numpy():
     assert "| mnist-sample | 1000.0 (1.00x) | 1050.0 (1.05x) | 1120.0 (1.12x) |" in table
 
 
+@pytest.mark.slow  # about 45 s under valgrind
 @pytest.mark.skipif(not instructions.available(), reason="counting instructions needs valgrind, not installed")
 def test_instruction_counts_under_valgrind_are_positive_and_repeatable():
     first = instructions.per_step("streetlight", "tinygrad_like", steps=20, warmup=5)["instructions"]
@@ -168,6 +169,7 @@ def test_instruction_counts_under_valgrind_are_positive_and_repeatable():
     assert abs(again - first) < 0.01 * first
 
 
+@pytest.mark.slow  # about 11 s under valgrind
 @pytest.mark.skipif(not instructions.available(), reason="simulating caches needs valgrind, not installed")
 def test_cache_simulation_counts_instructions_and_first_level_misses():
     totals = instructions._count("streetlight", "numpy", warmup=2, steps=3, tool="cachegrind")
