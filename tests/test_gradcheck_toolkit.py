@@ -1,6 +1,8 @@
 """The public testing toolkit: gradcheck must pass correct gradients and catch wrong ones, and the
 hypothesis strategies in tinygrad_like.testing must produce what they promise."""
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -283,3 +285,13 @@ def test_assert_close():
         assert_close(np.ones(2), np.ones((1, 2)), message="weights")  # broadcastable is not enough
     with pytest.raises(AssertionError, match="loss"):
         assert_close(1.0, 2.0, message="loss")
+
+
+def test_without_hypothesis_the_import_error_says_what_to_install():
+    # a fresh interpreter in which hypothesis cannot be imported (None in sys.modules blocks the import)
+    code = "import sys; sys.modules['hypothesis'] = None; import tinygrad_like.testing"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert "ImportError: tinygrad_like.testing needs hypothesis: pip install hypothesis" in last_line
+    assert "pip install -e '.[dev]'" in last_line  # what works from a checkout, where the package is not on an index

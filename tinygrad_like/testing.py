@@ -1,4 +1,7 @@
-"""Hypothesis strategies and assertions for testing ops and layers (needs `pip install hypothesis`).
+"""Hypothesis strategies and assertions for testing ops and layers.
+
+They need hypothesis: `pip install hypothesis`, or the `dev` extra (`pip install -e '.[dev]'` in a
+checkout of tinygrad_like).
 
     from hypothesis import given
     from tinygrad_like import gradcheck
@@ -14,7 +17,8 @@ try:
     from hypothesis import strategies as st
     from hypothesis.extra import numpy as hnp
 except ImportError as error:  # pragma: no cover - depends on the environment
-    raise ImportError("tinygrad_like.testing needs hypothesis: pip install 'tinygrad_like[dev]'") from error
+    raise ImportError("tinygrad_like.testing needs hypothesis: pip install hypothesis (or, in a checkout of "
+                      "tinygrad_like, pip install -e '.[dev]')") from error
 
 from tinygrad_like.tensor import Tensor
 
