@@ -2,13 +2,16 @@
 
 The file is a numpy .npz archive: every array (and Tensor) is one entry, and one more entry holds
 the structure as JSON (dicts, lists, tuples, numbers, strings, None, with references to the arrays).
-It is read with allow_pickle=False, so loading an untrusted file cannot run code. Writing goes to a
-temporary file in the same directory that is renamed over the target only when complete.
+It is read without ever unpickling (an entry of Python objects is refused from its header), so
+loading an untrusted file cannot run code. Writing goes to a temporary file in the same directory
+that is renamed over the target only when complete.
 """
 import json
 import os
 import tempfile
+import tokenize
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -17,6 +20,9 @@ from tinygrad_like.tensor import Tensor
 _FORMAT = "tinygrad_like-checkpoint"
 _VERSION = 1
 _STRUCTURE_KEY = "__structure__"
+_NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGIC = b"PK"
+_ACCEPTED = "load reads the .npz archives that tinygrad_like.save writes (numeric arrays and a JSON structure)"
 
 
 def save(obj, path):
@@ -101,24 +107,47 @@ def load(path):
 
 
 def _read_archive(path):
-    """Every array of the .npz file at `path`; ValueError for anything else (never unpickles)."""
-    # numpy raises ValueError for pickled content when allow_pickle=False, the others for damaged files
-    unreadable = (zipfile.BadZipFile, EOFError, OSError, ValueError)
+    """Every array of the .npz checkpoint at `path`; ValueError saying what else the file is (never unpickles)."""
+    with open(path, "rb") as file:
+        start = file.read(len(_NPY_MAGIC))
+    if not start:
+        raise ValueError(f"load(): {path!r} is empty (0 bytes), not a tinygrad_like checkpoint; {_ACCEPTED}")
+    if start == _NPY_MAGIC:
+        raise ValueError(f"load(): {path!r} is a single numpy array (.npy), not a tinygrad_like checkpoint; "
+                         f"{_ACCEPTED}")
+    if not start.startswith(_ZIP_MAGIC):
+        raise ValueError(f"load(): {path!r} is not a tinygrad_like checkpoint: it has no npz (zip) header (its "
+                         f"first bytes are {start!r}); {_ACCEPTED}")
     try:
-        loaded = np.load(path, allow_pickle=False)
-    except unreadable as error:
-        raise _unreadable(path, error) from error
-    if isinstance(loaded, np.ndarray):
-        raise ValueError(f"load(): {path!r} is a single numpy array (.npy), not a tinygrad_like checkpoint; write "
-                         "checkpoints with tinygrad_like.save")
-    try:
-        with loaded as archive:
-            return {key: archive[key] for key in archive.files}
-    except unreadable as error:
-        raise _unreadable(path, error) from error
+        with zipfile.ZipFile(path) as archive:
+            # np.savez stores the keyword w as the entry "w.npy"
+            return {name.removesuffix(".npy"): _entry_array(path, archive, name) for name in archive.namelist()}
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+        raise _damaged(path, f"it starts like an npz (zip) archive but is truncated or corrupted ({error})") from error
 
 
-def _unreadable(path, error):
-    return ValueError(f"load(): {path!r} is not a readable tinygrad_like checkpoint: it is truncated, corrupted, "
-                      f"another kind of file or holds pickled objects ({error}); write checkpoints with "
-                      "tinygrad_like.save")
+def _entry_array(path, archive, name):
+    """The array of one .npy entry of the archive; refused from its header alone if it holds Python objects."""
+    with archive.open(name) as entry:
+        try:
+            version = np.lib.format.read_magic(entry)
+            # 3.0 has 2.0's layout (only field names are encoded differently): enough to read the dtype
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            dtype = read_header(entry)[2]
+        except (ValueError, SyntaxError, tokenize.TokenError):  # numpy's header parser on damaged bytes
+            # numpy's own message is left out: for an oversized header it suggests loading with pickles allowed
+            raise _damaged(path, f"its entry {name!r} has no valid .npy header") from None
+    if dtype.hasobject:
+        raise ValueError(f"load(): {path!r} is not a tinygrad_like checkpoint: its entry {name!r} holds Python "
+                         "objects, which only unpickling could read, and unpickling a file can run any code, so "
+                         f"it is not read; {_ACCEPTED}")
+    with archive.open(name) as entry:
+        try:
+            return np.lib.format.read_array(entry, allow_pickle=False)
+        except ValueError as error:  # fewer data bytes than the header's shape needs
+            raise _damaged(path, f"its entry {name!r} is truncated ({error})") from error
+
+
+def _damaged(path, what):
+    return ValueError(f"load(): {path!r} is not a readable tinygrad_like checkpoint: {what}; {_ACCEPTED}")
