@@ -30,3 +30,25 @@ def _grad_mode_is_restored():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir():
+    """The MNIST directory, found as the library, the demo and the examples find it
+    (`tinygrad_like.data.find_mnist`); skips, listing every place searched, when there is none."""
+    from tinygrad_like.data import find_mnist
+    try:
+        return find_mnist()
+    except FileNotFoundError as error:
+        pytest.skip(str(error))
+
+
+@pytest.fixture(scope="session")
+def titanic_train_csv():
+    """Kaggle's Titanic train.csv, found as the library finds it (`tinygrad_like.data.find_titanic_csv`);
+    skips, listing every place searched, when there is none."""
+    from tinygrad_like.data import find_titanic_csv
+    try:
+        return find_titanic_csv()
+    except FileNotFoundError as error:
+        pytest.skip(str(error))

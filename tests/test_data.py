@@ -1,18 +1,19 @@
 """Tests of tinygrad_like.data: the IDX/MNIST and Titanic loaders, the embedded data sets, batching."""
 import gzip
+import hashlib
+import os
 import struct
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tinygrad_like import data
-from tinygrad_like.data import (DataLoader, Dataset, TensorDataset, book_mnist, default_mnist_dir, load_mnist,
-                                load_titanic, read_idx)
+from tinygrad_like.data import (DataLoader, Dataset, TensorDataset, book_mnist, default_mnist_dir,
+                                default_titanic_csv, find_mnist, find_titanic_csv, load_mnist, load_titanic,
+                                mnist_places, read_idx, titanic_places)
+from tinygrad_like.data import mnist as mnist_module
 
-SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
-MNIST_DIR = SHARED_DATA / "mnist"
-TITANIC_CSV = SHARED_DATA / "titanic" / "train.csv"
+FOUR_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
 # ---- IDX files ------------------------------------------------------------------------------------
@@ -154,8 +155,22 @@ def test_load_mnist_missing_directory(tmp_path):
     with pytest.raises(FileNotFoundError) as error:
         load_mnist(tmp_path / "absent")
     message = str(error.value)
-    assert "absent" in message and "train-images-idx3-ubyte" in message and "t10k-labels-idx1-ubyte" in message
-    assert "downloaded from the original distribution" in message
+    assert f"{tmp_path / 'absent'}: no such directory" in message
+    assert all(name in message for name in FOUR_FILES)
+    assert "Download the four .gz files" in message
+
+
+def test_the_download_hint_names_several_sources_and_every_md5():
+    hint = mnist_module.DOWNLOAD_HINT
+    assert len(mnist_module.MIRRORS) >= 3
+    for source in ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/",
+                   "http://yann.lecun.com/exdb/mnist/"):
+        assert source in hint
+    assert set(mnist_module.MNIST_MD5) == set(FOUR_FILES)
+    for name, (gz_md5, raw_md5) in mnist_module.MNIST_MD5.items():
+        assert f"{name}  {gz_md5}  {raw_md5}".replace(name, name.ljust(23)) in hint
+    assert mnist_module.MNIST_MD5["train-images-idx3-ubyte"][0] == "f68b3c2dcbeaaa9fbdd348bbdeb94873"  # torchvision's
+    assert max(len(line) for line in hint.splitlines()) <= 100
 
 
 def test_load_mnist_missing_file(tmp_path):
@@ -164,7 +179,7 @@ def test_load_mnist_missing_file(tmp_path):
     (directory / "t10k-images-idx3-ubyte").unlink()
     with pytest.raises(FileNotFoundError, match=r"missing MNIST file\(s\) t10k-images-idx3-ubyte \(") as error:
         load_mnist(directory)
-    assert "downloaded" in str(error.value)
+    assert str(directory) in str(error.value) and "Download" in str(error.value)
 
 
 def test_load_mnist_count_mismatch(tmp_path):
@@ -220,42 +235,100 @@ def test_book_mnist_n_train_range(tmp_path, n_train):
         book_mnist(tmp_path / "mnist", n_train=n_train)
 
 
-# ---- default_mnist_dir ----------------------------------------------------------------------------
+# ---- where the data is looked for ----------------------------------------------------------------
 @pytest.fixture
 def isolated_places(tmp_path, monkeypatch):
-    """A working directory and home with none of the default MNIST places."""
+    """A working directory, home and source checkout with none of the places searched for data."""
     work = tmp_path / "project" / "work"
     work.mkdir(parents=True)
     monkeypatch.chdir(work)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("TINYGRAD_LIKE_MNIST", raising=False)
+    monkeypatch.delenv("TINYGRAD_LIKE_TITANIC", raising=False)
+    monkeypatch.setattr(mnist_module, "_CHECKOUT", tmp_path / "not-a-checkout")
     return tmp_path
 
 
-def test_default_mnist_dir_none(isolated_places):
+def place_labels(places):
+    return [label for label, _ in places]
+
+
+def test_the_places_searched_in_order(isolated_places, monkeypatch):
+    assert place_labels(mnist_places()) == ["$TINYGRAD_LIKE_MNIST", "./data/mnist", "../shared/data/mnist",
+                                            "~/.tinygrad_like/mnist"]
+    checkout = isolated_places / "elsewhere" / "checkout"
+    checkout.mkdir(parents=True)
+    (checkout / "pyproject.toml").touch()
+    monkeypatch.setattr(mnist_module, "_CHECKOUT", checkout)
+    beside_checkout = str(isolated_places / "elsewhere" / "shared" / "data" / "mnist")
+    assert place_labels(mnist_places())[3] == beside_checkout  # after the current directory's, before home
+    assert place_labels(titanic_places()) == ["$TINYGRAD_LIKE_TITANIC", "./data/titanic/train.csv",
+                                              "../shared/data/titanic/train.csv",
+                                              str(isolated_places / "elsewhere" / "shared" / "data" / "titanic" /
+                                                  "train.csv"),
+                                              "~/.tinygrad_like/titanic/train.csv"]
+
+
+def test_find_mnist_none_found_lists_every_place(isolated_places):
     assert default_mnist_dir() is None
-    with pytest.raises(FileNotFoundError, match="no MNIST directory given and none found .*TINYGRAD_LIKE_MNIST"):
+    with pytest.raises(FileNotFoundError) as error:
         load_mnist()
+    message = str(error.value)
+    assert message.startswith("MNIST not found. Searched, in order:\n  $TINYGRAD_LIKE_MNIST: not set\n")
+    for label, path in mnist_places()[1:]:
+        assert f"  {label} ({os.path.abspath(path)}): no such directory" in message
+    assert "Download the four .gz files" in message
 
 
-def test_default_mnist_dir_order(isolated_places, monkeypatch):
+def test_find_mnist_order(isolated_places, monkeypatch):
+    checkout = isolated_places / "elsewhere" / "checkout"
+    checkout.mkdir(parents=True)
+    (checkout / "pyproject.toml").touch()
+    monkeypatch.setattr(mnist_module, "_CHECKOUT", checkout)
     home = isolated_places / "home" / ".tinygrad_like" / "mnist"
+    beside_checkout = isolated_places / "elsewhere" / "shared" / "data" / "mnist"
     shared = isolated_places / "project" / "shared" / "data" / "mnist"
     local = isolated_places / "project" / "work" / "data" / "mnist"
     chosen = isolated_places / "chosen"
     monkeypatch.setenv("TINYGRAD_LIKE_MNIST", str(chosen))
     found = []
-    for directory in (home, shared, local, chosen):  # each new one takes precedence over the earlier
+    for directory in (home, beside_checkout, shared, local, chosen):  # each new one comes earlier in the order
         directory.mkdir(parents=True)
-        found.append(default_mnist_dir().resolve())
-    assert found == [path.resolve() for path in (home, shared, local, chosen)]
+        assert default_mnist_dir() == (found[-1] if found else None)  # a directory without the files is passed over
+        write_mnist(directory)
+        found.append(default_mnist_dir())
+    assert found == [home, beside_checkout, shared, local, chosen]  # absolute paths
+    assert find_mnist(home) == home  # a directory given comes first of all
 
 
-def test_default_mnist_dir_skips_a_missing_env_directory(isolated_places, monkeypatch):
-    monkeypatch.setenv("TINYGRAD_LIKE_MNIST", str(isolated_places / "typo"))
+def test_find_mnist_skips_an_env_directory_without_mnist_and_names_it(isolated_places, monkeypatch):
+    monkeypatch.setenv("TINYGRAD_LIKE_MNIST", "/nonexistent")
+    with pytest.raises(FileNotFoundError, match=r"\$TINYGRAD_LIKE_MNIST \(/nonexistent\): no such directory"):
+        find_mnist()
+    empty = isolated_places / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("TINYGRAD_LIKE_MNIST", str(empty))
+    with pytest.raises(FileNotFoundError, match=rf"\$TINYGRAD_LIKE_MNIST \({empty}\): holds no MNIST files"):
+        find_mnist()
     local = isolated_places / "project" / "work" / "data" / "mnist"
-    local.mkdir(parents=True)
-    assert default_mnist_dir().resolve() == local.resolve()
+    local.parent.mkdir()
+    write_mnist(local)
+    assert default_mnist_dir() == local
+
+
+@pytest.mark.parametrize("make", ["nothing", "empty directory", "three files"])
+def test_find_mnist_given_a_directory_without_mnist_names_it_and_the_four_files(tmp_path, make):
+    directory = tmp_path / "mnist"
+    if make != "nothing":
+        directory.mkdir()
+    if make == "three files":
+        write_mnist(directory)
+        (directory / "t10k-labels-idx1-ubyte").unlink()
+    with pytest.raises(FileNotFoundError) as error:
+        find_mnist(directory)
+    first_line = str(error.value).splitlines()[0]
+    assert first_line.startswith(f"{directory}: ")
+    assert all(name in first_line for name in FOUR_FILES)
 
 
 def test_load_mnist_uses_the_default_directory(isolated_places, monkeypatch):
@@ -264,12 +337,48 @@ def test_load_mnist_uses_the_default_directory(isolated_places, monkeypatch):
     np.testing.assert_array_equal(load_mnist().test_labels, expected[3])
 
 
+def test_find_titanic_csv_order_and_report(isolated_places, monkeypatch):
+    with pytest.raises(FileNotFoundError) as error:
+        load_titanic()
+    message = str(error.value)
+    assert message.startswith("Titanic train.csv not found. Searched, in order:\n  $TINYGRAD_LIKE_TITANIC: not set\n")
+    assert message.count(": no such file") == len(titanic_places()) - 1
+    home = isolated_places / "home" / ".tinygrad_like" / "titanic" / "train.csv"
+    local = isolated_places / "project" / "work" / "data" / "titanic" / "train.csv"
+    chosen = isolated_places / "chosen.csv"
+    monkeypatch.setenv("TINYGRAD_LIKE_TITANIC", str(chosen))
+    found = []
+    for path in (home, local, chosen):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(TITANIC_HEADER + TITANIC_ROWS)
+        found.append(default_titanic_csv())
+    assert found == [home, local, chosen]
+    assert load_titanic().features.shape == (5, 2)
+
+
+def test_find_titanic_csv_given_a_directory_or_a_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match=f"{tmp_path}: a directory, not the train.csv file in it"):
+        find_titanic_csv(tmp_path)
+    with pytest.raises(FileNotFoundError, match=f"{tmp_path / 'train.csv'}: no such file; expected Kaggle's"):
+        find_titanic_csv(tmp_path / "train.csv")
+
+
 # ---- the real MNIST files ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def real_mnist():
-    if not MNIST_DIR.is_dir():
-        pytest.skip(f"the MNIST files are not at {MNIST_DIR}")
-    return load_mnist(MNIST_DIR)
+def real_mnist(mnist_dir):
+    return load_mnist(mnist_dir)
+
+
+def test_real_mnist_files_have_the_published_md5s(mnist_dir):
+    """The sums the download hint gives are those of the real files, as downloaded and decompressed."""
+    for name, (gz_md5, raw_md5) in mnist_module.MNIST_MD5.items():
+        raw, gz = mnist_dir / name, mnist_dir / (name + ".gz")
+        if gz.is_file():
+            content = gz.read_bytes()
+            assert hashlib.md5(content).hexdigest() == gz_md5, gz
+            assert hashlib.md5(gzip.decompress(content)).hexdigest() == raw_md5, gz
+        if raw.is_file():
+            assert hashlib.md5(raw.read_bytes()).hexdigest() == raw_md5, raw
 
 
 def test_real_mnist_shapes_and_known_values(real_mnist):
@@ -283,8 +392,8 @@ def test_real_mnist_shapes_and_known_values(real_mnist):
     assert np.bincount(real_mnist.test_labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
-def test_real_book_mnist(real_mnist):
-    x_train, y_train, x_test, y_test = book_mnist(MNIST_DIR)
+def test_real_book_mnist(real_mnist, mnist_dir):
+    x_train, y_train, x_test, y_test = book_mnist(mnist_dir)
     assert x_train.shape == (1000, 784) and y_train.shape == (1000, 10)
     assert x_test.shape == (10000, 784) and y_test.shape == (10000, 10)
     np.testing.assert_array_equal(x_train * 255, real_mnist.train_images[:1000].reshape(1000, 784))
@@ -337,7 +446,7 @@ def test_load_titanic_rejects_unknown_policies(titanic_csv, policy):
 
 
 def test_load_titanic_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no such Titanic CSV file") as error:
+    with pytest.raises(FileNotFoundError, match="no such file; expected Kaggle's Titanic train.csv") as error:
         load_titanic(tmp_path / "train.csv")
     assert str(tmp_path / "train.csv") in str(error.value)
 
@@ -369,28 +478,21 @@ def test_load_titanic_without_any_age(tmp_path):
     np.testing.assert_array_equal(load_titanic(path, missing_age="zero").features, [[0, 1]])
 
 
-@pytest.fixture(scope="module")
-def real_titanic_csv():
-    if not TITANIC_CSV.is_file():
-        pytest.skip(f"the Titanic training file is not at {TITANIC_CSV}")
-    return TITANIC_CSV
-
-
-def test_real_titanic_counts(real_titanic_csv):
-    features, survived = load_titanic(real_titanic_csv, missing_age=float("nan"))
+def test_real_titanic_counts(titanic_train_csv):
+    features, survived = load_titanic(titanic_train_csv, missing_age=float("nan"))
     assert features.shape == (891, 2) and survived.shape == (891, 1)
     assert np.isnan(features[:, 0]).sum() == 177
     assert features[:, 1].sum() == 314 and survived.sum() == 342  # women; survivors
     np.testing.assert_array_equal(features[:3], [[22, 0], [38, 1], [26, 1]])  # the post's first rows
-    assert load_titanic(real_titanic_csv, missing_age="drop").features.shape == (714, 2)
-    assert np.count_nonzero(load_titanic(real_titanic_csv).features[:, 0] == 28.0) == 177 + 25  # median 28
+    assert load_titanic(titanic_train_csv, missing_age="drop").features.shape == (714, 2)
+    assert np.count_nonzero(load_titanic(titanic_train_csv).features[:, 0] == 28.0) == 177 + 25  # median 28
 
 
-def test_real_titanic_reproduces_the_posts_accuracy(real_titanic_csv):
+def test_real_titanic_reproduces_the_posts_accuracy(titanic_train_csv):
     """The post's weights score 73.20% = 213/291 on the rows after its 600 training rows when
     passengers without an age are predicted not to survive (nan ages); a fill scores 215/291."""
     def held_out_correct(missing_age):
-        features, survived = load_titanic(real_titanic_csv, missing_age=missing_age)
+        features, survived = load_titanic(titanic_train_csv, missing_age=missing_age)
         logits = features @ data.TITANIC_POST_WEIGHTS + data.TITANIC_POST_BIAS
         with np.errstate(invalid="ignore"):
             predicted = 1 / (1 + np.exp(-logits)) > 0.5

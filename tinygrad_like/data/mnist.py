@@ -1,4 +1,8 @@
-"""MNIST (LeCun, Cortes, Burges) from the original IDX files, and the book's preprocessing."""
+"""MNIST (LeCun, Cortes, Burges) from the original IDX files, and the book's preprocessing.
+
+Also where the data sets are looked for (`search_places`), the one search order that the loaders,
+the demo, the examples, the benchmarks and the tests all use.
+"""
 import gzip
 import os
 from pathlib import Path
@@ -12,12 +16,29 @@ MNIST_FILES = {  # MNIST field -> file name, without ".gz"
     "test_images": "t10k-images-idx3-ubyte",
     "test_labels": "t10k-labels-idx1-ubyte",
 }
+# md5 of each published file as downloaded (.gz) and decompressed, checked against the originals
+MNIST_MD5 = {
+    "train-images-idx3-ubyte": ("f68b3c2dcbeaaa9fbdd348bbdeb94873", "6bbc9ace898e44ae57da46a324031adb"),
+    "train-labels-idx1-ubyte": ("d53e105ee54ea40749a09fcbcd1e9432", "a25bea736e30d166cdddb491f175f624"),
+    "t10k-images-idx3-ubyte": ("9fb629c4189551a2d022fa330f9573f3", "2646ac647ad5339dbf082846283269ea"),
+    "t10k-labels-idx1-ubyte": ("ec29112dd5afa0611ce80d1b7f02629c", "27ae3e4e09519cfbb04c329615203637"),
+}
+MIRRORS = (  # any one serves the four .gz files; the original site does not always answer
+    "https://ossci-datasets.s3.amazonaws.com/mnist/  (the mirror torchvision downloads from)",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/  (Google's, used by TensorFlow)",
+    "http://yann.lecun.com/exdb/mnist/  (the original site, not always reachable)",
+)
 ENV_VAR = "TINYGRAD_LIKE_MNIST"
-DOWNLOAD_HINT = ("MNIST can be downloaded from the original distribution (http://yann.lecun.com/exdb/mnist/, "
-                 "4 files, gzipped or not) and put in that directory")
+DOWNLOAD_HINT = ("Download the four .gz files from any of\n" + "".join(f"  {url}\n" for url in MIRRORS)
+                 + "and keep them, gzipped or not, in one directory. Their md5 sums (`md5sum FILE`):\n"
+                 + f"  {'file':<23}  {'as downloaded (.gz)':<32}  decompressed\n"
+                 + "\n".join(f"  {name:<23}  {gz}  {raw}" for name, (gz, raw) in MNIST_MD5.items()))
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _UBYTE = 0x08  # the IDX type code of unsigned bytes, the only one MNIST uses
+_FILE_LIST = ", ".join(MNIST_FILES.values())
+# The repository this package runs from, if it is a source checkout rather than an installed copy
+_CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 class MNIST(NamedTuple):
@@ -28,24 +49,89 @@ class MNIST(NamedTuple):
     test_labels: np.ndarray
 
 
-def default_mnist_dir() -> Optional[Path]:
-    """The first existing directory of, in order:
+# ---- where the data sets are ------------------------------------------------------------------------
+def search_places(env_var, relative):
+    """Where a data set is looked for when no path is given, in order, as (label, path) pairs:
 
-    1. the environment variable TINYGRAD_LIKE_MNIST (skipped when it names no directory),
-    2. ./data/mnist, then ../shared/data/mnist (both relative to the current directory),
-    3. ~/.tinygrad_like/mnist;
-
-    or None when none exists. `load_mnist()` without a directory uses it.
+    1. the environment variable `env_var` (path None when it is not set),
+    2. ./data/<relative>, then ../shared/data/<relative>, both relative to the current directory,
+    3. <checkout>/../shared/data/<relative> when this package runs from a source checkout, so that
+       a checkout beside the shared data finds it from any directory,
+    4. ~/.tinygrad_like/<relative>.
     """
-    for candidate in _default_candidates():
-        if candidate.is_dir():
-            return candidate
+    value = os.environ.get(env_var)
+    places = [(f"${env_var}", Path(value) if value else None),
+              (f"./data/{relative}", Path("data", relative)),
+              (f"../shared/data/{relative}", Path("..", "shared", "data", relative))]
+    if (_CHECKOUT / "pyproject.toml").is_file():
+        beside = _CHECKOUT.parent / "shared" / "data" / relative
+        places.append((str(beside), beside))
+    places.append((f"~/.tinygrad_like/{relative}", Path.home() / ".tinygrad_like" / relative))
+    return places
+
+
+def search_order(env_var, relative):
+    """The places of `search_places` as one line of text, for help messages."""
+    return ", ".join(label for label, _ in search_places(env_var, relative))
+
+
+def search(places, problem):
+    """The first path of `places` where `problem(path)` finds nothing wrong, made absolute (it stays
+    right if the working directory changes), and the lines of a report naming every place tried
+    before it with what was wrong there."""
+    report = []
+    for label, path in places:
+        trouble = "not set" if path is None else problem(path)
+        if trouble is None:
+            return Path(os.path.abspath(path)), report
+        where = label if path is None or os.path.abspath(path) == label else f"{label} ({os.path.abspath(path)})"
+        report.append(f"  {where}: {trouble}")
+    return None, report
+
+
+def mnist_places():
+    """Where `find_mnist` looks when no directory is given, in order (see `search_places`)."""
+    return search_places(ENV_VAR, "mnist")
+
+
+def find_mnist(directory=None) -> Path:
+    """The directory to read MNIST from: `directory` when given, else the first of `mnist_places()`
+    that holds all four files (each raw or .gz).
+
+    Raises FileNotFoundError naming the given directory and what it lacks, or, without one, every
+    place searched and what each lacks; both say where to download the files.
+    """
+    if directory is not None:
+        trouble = _mnist_trouble(Path(directory))
+        if trouble is not None:
+            raise FileNotFoundError(f"{directory}: {trouble}; expected a directory holding {_FILE_LIST} "
+                                    f"(each raw or .gz).\n{DOWNLOAD_HINT}")
+        return Path(directory)
+    found, report = search(mnist_places(), _mnist_trouble)
+    if found is None:
+        raise FileNotFoundError("MNIST not found. Searched, in order:\n" + "\n".join(report)
+                                + f"\nPut {_FILE_LIST} in one of them or set {ENV_VAR} to their directory.\n"
+                                + DOWNLOAD_HINT)
+    return found
+
+
+def default_mnist_dir() -> Optional[Path]:
+    """The first of `mnist_places()` that holds the four MNIST files, or None.
+    `load_mnist()` without a directory uses it."""
+    found, _ = search(mnist_places(), _mnist_trouble)
+    return found
+
+
+def _mnist_trouble(directory):
+    """What keeps `directory` from being an MNIST directory, or None when it holds all four files."""
+    if not directory.is_dir():
+        return "no such directory"
+    missing = [name for name in MNIST_FILES.values() if _mnist_file(directory, name) is None]
+    if len(missing) == len(MNIST_FILES):
+        return "holds no MNIST files"
+    if missing:
+        return f"missing MNIST file(s) {', '.join(missing)} (with or without .gz)"
     return None
-
-
-def _default_candidates():
-    from_env = [Path(os.environ[ENV_VAR])] if os.environ.get(ENV_VAR) else []
-    return from_env + [Path("data/mnist"), Path("../shared/data/mnist"), Path.home() / ".tinygrad_like" / "mnist"]
 
 
 def read_idx(path, ndim: Optional[int] = None) -> np.ndarray:
@@ -103,19 +189,15 @@ def _mnist_file(directory, name):
 
 
 def load_mnist(directory=None) -> MNIST:
-    """MNIST from `directory` (default: `default_mnist_dir()`) as uint8 arrays.
+    """MNIST from `directory` (default: the first of `mnist_places()` holding it) as uint8 arrays.
 
     The directory holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
     t10k-labels-idx1-ubyte, each raw or with .gz (the raw one is used when both exist). Images come
-    out shaped (N, 28, 28), labels (N,). Raises FileNotFoundError when files are missing and
-    ValueError when a file is malformed or images and labels disagree.
+    out shaped (N, 28, 28), labels (N,). Raises FileNotFoundError when files are missing (see
+    `find_mnist`) and ValueError when a file is malformed or images and labels disagree.
     """
-    directory = _mnist_directory(directory)
+    directory = find_mnist(directory)
     paths = {field: _mnist_file(directory, name) for field, name in MNIST_FILES.items()}
-    missing = [MNIST_FILES[field] for field, path in paths.items() if path is None]
-    if missing:
-        raise FileNotFoundError(f"{directory}: missing MNIST file(s) {', '.join(missing)} (with or without .gz); "
-                                f"expected all of {', '.join(MNIST_FILES.values())}. {DOWNLOAD_HINT}.")
     arrays = {}
     for split in ("train", "test"):
         images_path, labels_path = paths[f"{split}_images"], paths[f"{split}_labels"]
@@ -130,20 +212,6 @@ def load_mnist(directory=None) -> MNIST:
             raise ValueError(f"{labels_path}: label {labels.max()} found, expected digits 0-9")
         arrays[f"{split}_images"], arrays[f"{split}_labels"] = images, labels
     return MNIST(**arrays)
-
-
-def _mnist_directory(directory):
-    if directory is None:
-        directory = default_mnist_dir()
-        if directory is None:
-            searched = ", ".join(str(path) for path in _default_candidates())
-            raise FileNotFoundError(f"no MNIST directory given and none found (searched {searched}; set "
-                                    f"{ENV_VAR} to choose one). {DOWNLOAD_HINT}.")
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise FileNotFoundError(f"{directory}: no such MNIST directory; expected one holding "
-                                f"{', '.join(MNIST_FILES.values())}. {DOWNLOAD_HINT}.")
-    return directory
 
 
 def book_mnist(directory=None, n_train: int = 1000) -> MNIST:

@@ -4,10 +4,15 @@ import csv
 import math
 import numbers
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 
+from tinygrad_like.data.mnist import search, search_places
+
+ENV_VAR = "TINYGRAD_LIKE_TITANIC"  # names the train.csv file itself
+DOWNLOAD_HINT = ("Kaggle's train.csv comes from https://www.kaggle.com/c/titanic/data "
+                 "(891 rows, md5 2309cc5f04782ed9bb6016d9f4e381cf)")
 MISSING_AGE_POLICIES = ("drop", "mean", "median", "zero")
 _SEX_CODES = {"male": 0.0, "female": 1.0}  # the post's encoding
 _REQUIRED_COLUMNS = ("Survived", "Sex", "Age")
@@ -21,8 +26,45 @@ class Titanic(NamedTuple):
     survived: np.ndarray
 
 
-def load_titanic(csv_path, missing_age="median") -> Titanic:
-    """Age and Sex as features and Survived as label, from Kaggle's train.csv.
+def titanic_places():
+    """Where `find_titanic_csv` looks when no path is given, in order: the places of MNIST's
+    search (`tinygrad_like.data.mnist.search_places`) with titanic/train.csv for mnist."""
+    return search_places(ENV_VAR, "titanic/train.csv")
+
+
+def find_titanic_csv(csv_path=None) -> Path:
+    """Kaggle's train.csv: `csv_path` when given, else the first file of `titanic_places()`.
+
+    Raises FileNotFoundError naming the given path, or every place searched and what was there.
+    """
+    if csv_path is not None:
+        trouble = _csv_trouble(Path(csv_path))
+        if trouble is not None:
+            raise FileNotFoundError(f"{csv_path}: {trouble}; expected Kaggle's Titanic train.csv (columns "
+                                    f"PassengerId, Survived, Pclass, Name, Sex, Age, ...). {DOWNLOAD_HINT}.")
+        return Path(csv_path)
+    found, report = search(titanic_places(), _csv_trouble)
+    if found is None:
+        raise FileNotFoundError("Titanic train.csv not found. Searched, in order:\n" + "\n".join(report)
+                                + f"\nPut it in one of them or set {ENV_VAR} to its path. {DOWNLOAD_HINT}.")
+    return found
+
+
+def default_titanic_csv() -> Optional[Path]:
+    """The first file of `titanic_places()` that exists, or None."""
+    found, _ = search(titanic_places(), _csv_trouble)
+    return found
+
+
+def _csv_trouble(path):
+    if path.is_file():
+        return None
+    return "a directory, not the train.csv file in it" if path.is_dir() else "no such file"
+
+
+def load_titanic(csv_path=None, missing_age="median") -> Titanic:
+    """Age and Sex as features and Survived as label, from Kaggle's train.csv (default: the first
+    of `titanic_places()`; see `find_titanic_csv`).
 
     The post uses the raw age in years (no scaling), Sex coded male 0 / female 1, and keeps all
     891 rows ("891 rows total"); it does not say what it does with the 177 missing ages.
@@ -40,10 +82,7 @@ def load_titanic(csv_path, missing_age="median") -> Titanic:
     600-890, which those weights reach only when missing-age passengers are predicted not to
     survive (e.g. missing_age=float("nan")); "median" gives 215/291 = 73.88% there.
     """
-    path = Path(csv_path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such Titanic CSV file; expected Kaggle's train.csv "
-                                "(columns PassengerId, Survived, Pclass, Name, Sex, Age, ...)")
+    path = find_titanic_csv(csv_path)
     _check_policy(missing_age)
     ages, sexes, survived = _read_columns(path)
     known = ~np.isnan(ages)
