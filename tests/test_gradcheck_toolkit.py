@@ -126,6 +126,15 @@ def test_a_missing_gradient_is_caught():
         gradcheck(Forgetful.apply, leaf([1.0, 2.0]), leaf([3.0, 4.0]))
 
 
+@pytest.mark.parametrize("fast", [False, True], ids=["elements", "fast"])
+def test_the_defaults_catch_a_backward_that_is_0_05_percent_off(fast):
+    x = leaf([0.5, -1.0, 2.0])
+    off = lambda a: Square.apply(a, factor=1.0005)  # noqa: E731
+    with pytest.raises(GradcheckError, match=r"atol=1e-06, rtol=1e-06"):
+        gradcheck(off, x, fast=fast)
+    assert gradcheck(off, x, atol=1e-5, rtol=1e-3, fast=fast)  # PyTorch's defaults let it through
+
+
 def test_tolerances_are_honoured():
     x = leaf([0.5, -1.0, 2.0])
     slightly_off = lambda a: Square.apply(a, factor=1 + 1e-4)  # noqa: E731
