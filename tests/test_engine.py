@@ -70,7 +70,7 @@ OPS = {
     "maximum_minimum": lambda a, b: a.maximum(b + 0.01) + a.minimum(b - 0.01),
     "where": lambda a, b: tl.where(a > 1.0, a, b),
     "sum_mean": lambda a, b: a.sum(0) + b.mean() + a.sum(),
-    "max_min": lambda a, b: a.max(1, keepdims=True) + b.min(),
+    "max_min": lambda a, b: a.amax(1, keepdims=True) + b.min() + a.max(dim=0).values,
     "var": lambda a, b: a.var(0) + b.var(correction=0),
     "reshape_transpose": lambda a, b: a.reshape(3, 2).T + a.transpose().transpose(1, 0) + b,
     "flatten_squeeze_unsqueeze": lambda a, b: a.flatten() + tl.cat([b.unsqueeze(0).squeeze(0)] * 2),

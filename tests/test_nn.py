@@ -488,7 +488,7 @@ def test_linear_rejects_a_dtype_mismatch_naming_the_dtypes():
     with pytest.raises(TypeError, match=r"input is float64 but the weight is float32.*double\(\)"):
         layer(Tensor(np.zeros((1, 3))))
     with pytest.raises(TypeError, match=r"input is int64 but the weight is float32"):
-        layer(Tensor([[1, 2, 3]]))
+        layer(Tensor(np.array([[1, 2, 3]])))
 
 
 @given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.booleans(), st.data())

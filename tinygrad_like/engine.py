@@ -10,10 +10,22 @@ depth limit) and without a separate sort of the graph.
 Each node's `backward` runs once, with the sum of the gradients of its output. Every gradient it
 returns is fitted to its input's shape (the one place where broadcasting is undone) and dtype; the
 leaves' gradients are added into their `.grad` at the end.
+
+In-place changes are checked as PyTorch's version counters check them: `mark_modified(array)` stamps
+the array's memory (its base) with a number from the same counter that numbers the nodes, so a node
+whose saved array was stamped after the node was created would differentiate with changed values,
+and backward raises instead. Nodes created after the latest in-place change skip the check.
 """
+import itertools
+import weakref
 from heapq import heappop, heappush
 
 import numpy as np
+
+next_sequence = itertools.count().__next__  # numbers nodes in creation order, and in-place changes among them
+
+_modified = {}  # id(base array) -> (creation number of its last in-place change, weakref to the array)
+_last_modified = -1  # the creation number of the latest in-place change
 
 
 def backward(root, gradient=None, retain_graph=False):
@@ -34,6 +46,10 @@ def backward(root, gradient=None, retain_graph=False):
     leaf_grads = {}  # id(leaf) -> [leaf, summed gradient]
     while order:
         ctx, grad = pending.pop(-heappop(order))
+        if ctx.sequence < _last_modified:
+            _check_saved_unmodified(ctx)
+        if ctx.retained is not None:
+            _retain(ctx, grad)
         grads = ctx.backward(ctx, grad)
         if type(grads) is not tuple:
             grads = (grads,)
@@ -74,6 +90,37 @@ def backward(root, gradient=None, retain_graph=False):
             ctx.parents = None  # marks the node as freed and drops the inputs and saved arrays
             ctx.saved_tensors = None
     _accumulate_leaf_grads(leaf_grads.values())
+
+
+def mark_modified(array):
+    """Record that `array`'s memory was changed in place (now, in the nodes' creation order)."""
+    global _last_modified
+    sequence = next_sequence()
+    base = array if array.base is None else array.base
+    if len(_modified) > 4096:  # forget arrays that no longer exist
+        for key in [key for key, (_, ref) in _modified.items() if ref() is None]:
+            del _modified[key]
+    _modified[id(base)] = (sequence, weakref.ref(base))
+    _last_modified = sequence
+
+
+def _check_saved_unmodified(ctx):
+    for array in ctx.saved_tensors or ():
+        if isinstance(array, np.ndarray):
+            base = array if array.base is None else array.base
+            stamp = _modified.get(id(base))
+            if stamp is not None and stamp[0] > ctx.sequence and stamp[1]() is base:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by an in-place "
+                    f"operation: {type(ctx).__name__} saved an array of shape {array.shape} ({array.dtype}) that "
+                    "was changed in place after the op ran; make the change out of place (x = x + y instead "
+                    "of x += y), or .clone() the tensor before changing it")
+
+
+def _retain(ctx, grad):
+    tensor = ctx.retained()
+    if tensor is not None:
+        tensor.grad = tensor._wrap(grad.copy()) if tensor.grad is None else tensor._wrap(tensor.grad._data + grad)
 
 
 def _seed(root, gradient):
@@ -117,7 +164,7 @@ def sum_to_shape(g, shape):
     cannot have produced g's shape from `shape`."""
     extra = g.ndim - len(shape)
     if extra > 0 and g.shape[extra:] == shape:  # only leading axes added (a bias): one reduction, no keepdims
-        return np.add.reduce(g.reshape((-1,) + shape), axis=0)
+        return np.asarray(np.add.reduce(g.reshape((-1,) + shape), axis=0))  # a 0-d sum is a numpy scalar
     if extra >= 0:
         axes = tuple(range(extra)) + tuple(
             extra + i for i, size in enumerate(shape) if size == 1 and g.shape[extra + i] != 1)

@@ -5,13 +5,40 @@ A Function subclass pairs `forward(ctx, *arrays, **options) -> ndarray` with
 tensors' arrays and, when an input requires grad, records the call (the Function instance itself is
 the `ctx`) as the node that produced the result. `Tensor.backward` hands the graph to `engine`.
 """
+import builtins
+import collections
 import functools
-import itertools
+import weakref
 
 import numpy as np
 
 from tinygrad_like import engine
 from tinygrad_like.grad_mode import GradMode
+
+
+class ShapeError(ValueError, RuntimeError):
+    """A shape or value mismatch: a ValueError for numpy-minded callers and a RuntimeError for code
+    written for PyTorch, which raises RuntimeError for these."""
+
+
+class Size(tuple):
+    """A shape (PyTorch's torch.Size): a tuple that also counts its elements; it prints as a tuple."""
+
+    __slots__ = ()
+
+    def numel(self):
+        return int(np.prod(self, dtype=np.int64))
+
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+
+class ReturnTypes:
+    """The named pairs PyTorch's max(dim) / min(dim) return."""
+
+    max = collections.namedtuple("max", ["values", "indices"])
+    min = collections.namedtuple("min", ["values", "indices"])
 
 
 class Function:
@@ -37,6 +64,7 @@ class Function:
     parents = ()  # the input tensors; None once backward() has freed the node
     needs_input_grad = ()  # per input: does it require grad?
     saved_tensors = ()  # what forward saved with save_for_backward (numpy arrays)
+    retained = None  # weakref to the output tensor when it called retain_grad()
     returns_new_arrays = False  # set per subclass below; read by the engine
 
     def __init_subclass__(cls, **kwargs):
@@ -61,7 +89,7 @@ class Function:
     def apply(cls, *inputs, **options):
         for x in inputs:
             if not isinstance(x, Tensor):
-                inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+                inputs = tuple(x if isinstance(x, Tensor) else _wrap(infer_array(x)) for x in inputs)
                 break
         ctx = cls()
         try:
@@ -94,9 +122,26 @@ class Function:
         return out
 
 
+def _keep_old_values(node, start, tensor, old):
+    """In the nodes an in-place op on `tensor` just created (those numbered after `start`), `tensor` as an
+    input means its old value: point them at `old`, and let them keep a copy of the memory they saved
+    from it, which is about to be overwritten."""
+    memory, copy = tensor._data, None
+    stack = [node]
+    while stack:
+        ctx = stack.pop()
+        ctx.parents = tuple(old if parent is tensor else parent for parent in ctx.parents)
+        if any(array is memory for array in ctx.saved_tensors):
+            copy = memory.copy() if copy is None else copy
+            ctx.saved_tensors = tuple(copy if array is memory else array for array in ctx.saved_tensors)
+        stack += [p._ctx for p in ctx.parents if p._ctx is not None and p._ctx.sequence > start]
+
+
 def _op_error(op, error, inputs):
     shapes = ", ".join(f"{t.shape} {t.dtype}" for t in inputs)
     message = f"{op.__name__}: {error} [inputs: {shapes}]"
+    if type(error) is ValueError:
+        return ShapeError(message)
     try:
         return type(error)(message)
     except Exception:  # an exception type whose constructor takes other arguments
@@ -105,11 +150,29 @@ def _op_error(op, error, inputs):
 
 from tinygrad_like import ops  # noqa: E402  (the ops subclass Function, defined above)
 
-_next_sequence = itertools.count().__next__
-_MATRIX_IDENTITY_PAIRS = ((0, 1), (0, -1), (-2, 1), (-2, -1))  # transpose(0, 1) of a matrix, spelt four ways
+_next_sequence = engine.next_sequence
 _PYTHON_REALS = (int, float)
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 _DEFAULT_DTYPE = {0: np.dtype(bool), 1: np.dtype(np.int64), 2: np.dtype(np.float32), 3: np.dtype(np.complex64)}
+
+
+def infer_array(data, dtype=None):
+    """`data` as a new ndarray with PyTorch's `torch.tensor` dtype inference: Python floats float32,
+    ints int64, bools bool; numpy arrays and scalars keep their dtype unless `dtype` is given."""
+    if isinstance(data, Tensor):
+        data = data._data
+    array = np.array(data)
+    if array.dtype.kind in "biufc":
+        if dtype is not None:
+            array = array.astype(dtype, copy=False)
+        elif array.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
+            array = array.astype(np.float32)
+        elif array.dtype == np.complex128 and not isinstance(data, (np.ndarray, np.generic)):
+            array = array.astype(np.complex64)
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"tensor(): cannot make a numeric tensor from data of dtype {array.dtype}; "
+                        "pass numbers, (equal-length) nested lists of numbers or a numeric ndarray")
+    return array
 
 
 def _wrap(data):
@@ -128,9 +191,9 @@ _new_tensor = object.__new__
 class Tensor:
     """An n-dimensional array that can record the operations applied to it and differentiate them.
 
-    `Tensor(data, requires_grad=False, dtype=None)`: Python floats become float32, ints int64 and
-    bools bool (PyTorch's defaults); numpy arrays keep their dtype. The data is always copied.
-    Only floating-point tensors can require grad.
+    `Tensor(data, requires_grad=False, dtype=None)` is PyTorch's `torch.Tensor(data)`: Python numbers
+    and lists become float32 whatever their type (`tensor(data)` infers int64 and bool as well); numpy
+    arrays keep their dtype. The data is always copied. Only floating-point tensors can require grad.
     """
 
     __slots__ = ("_data", "grad", "requires_grad", "_ctx", "__weakref__")
@@ -138,18 +201,11 @@ class Tensor:
     __hash__ = object.__hash__  # identity hashing, although == is element-wise
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        if isinstance(data, Tensor):
-            data = data._data
-        if dtype is not None or isinstance(data, (np.ndarray, np.generic)):
-            array = np.array(data, dtype=dtype)
-        else:
-            array = np.array(data)
-            if array.dtype == np.float64:
-                array = array.astype(np.float32)
-        if array.dtype.kind not in "biufc":
-            raise TypeError(f"Tensor(): cannot make a numeric tensor from data of dtype {array.dtype}; "
-                            "pass numbers, (equal-length) nested lists of numbers or a numeric ndarray")
-        self._data = array
+        if type(data) is int:
+            raise TypeError(f"Tensor({data}) is ambiguous: PyTorch reads it as an uninitialised tensor of {data} "
+                            f"elements; write tensor({data}) for the number, or zeros({data}) / empty({data})")
+        python_data = dtype is None and not isinstance(data, (Tensor, np.ndarray, np.generic))
+        self._data = infer_array(data, np.float32 if python_data else dtype)
         self.grad = None
         self._ctx = None
         self.requires_grad = False
@@ -168,15 +224,30 @@ class Tensor:
     def data(self, value):
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
-    shape = property(lambda self: self._data.shape)
+    shape = property(lambda self: Size(self._data.shape))
     ndim = property(lambda self: self._data.ndim)
     dtype = property(lambda self: self._data.dtype)
-    size = property(lambda self: self._data.size, doc="number of elements (numpy's meaning)")
     is_leaf = property(lambda self: self._ctx is None, doc="created by the user, not by an op")
-    T = property(lambda self: self.transpose())
+    grad_fn = property(lambda self: self._ctx, doc="the node that produced this tensor (None for a leaf)")
+    T = property(lambda self: self._permute(tuple(range(self.ndim))[::-1], "T"))
+    mT = property(lambda self: self.transpose(-2, -1))
+
+    def size(self, dim=None):
+        """PyTorch's size(): the shape, or one axis's length (`numel()` counts the elements)."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_axis_index(dim, self.ndim, self.shape, "size")]
+
+    def dim(self):
+        return self._data.ndim
 
     def numel(self):
         return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
 
     def numpy(self):
         return self._data
@@ -186,7 +257,7 @@ class Tensor:
 
     def item(self):
         if self._data.size != 1:
-            raise ValueError(f"item(): only a one-element tensor converts to a Python number; this one has "
+            raise ShapeError(f"item(): only a one-element tensor converts to a Python number; this one has "
                              f"shape {self.shape}")
         return self._data.item()
 
@@ -203,6 +274,16 @@ class Tensor:
 
     def __bool__(self):
         return bool(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "biu":
+            raise TypeError(f"only integer tensors of one element can be used as an index, not {self.dtype}")
+        return int(self.item())
+
+    def __format__(self, spec):
+        if self._data.size == 1 and spec:  # f"{loss:.4f}" on a one-element tensor, as in PyTorch
+            return format(self.item(), spec)
+        return format(repr(self), spec)
 
     def __float__(self):
         return float(self.item())
@@ -228,8 +309,27 @@ class Tensor:
         engine.backward(self, gradient, retain_graph)
 
     def detach(self):
-        """The same data, cut from the graph."""
+        """The same data (shared memory), cut from the graph."""
         return Tensor._wrap(self._data)
+
+    def detach_(self):
+        self._ctx = None
+        self.requires_grad = False
+        return self
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in `.grad` after backward (leaves keep theirs anyway)."""
+        if not self.requires_grad:
+            raise RuntimeError(f"retain_grad(): this tensor (shape {self.shape}) does not require grad")
+        if self._ctx is not None:
+            self._ctx.retained = weakref.ref(self)
+
+    def clone(self):
+        """A copy of the data, in the graph: the gradient flows back to this tensor."""
+        return ops.Clone.apply(self)
+
+    def contiguous(self):
+        return self if self._data.flags.c_contiguous else self.clone()
 
     def requires_grad_(self, requires_grad=True):
         if not self.is_leaf:
@@ -254,6 +354,18 @@ class Tensor:
 
     def long(self):
         return self.astype(np.int64)
+
+    def int(self):
+        return self.astype(np.int32)
+
+    def bool(self):
+        return self.astype(np.bool_)
+
+    def half(self):
+        return self.astype(np.float16)
+
+    def type_as(self, other):
+        return self.astype(other.dtype)
 
     # ---- arithmetic -----------------------------------------------------------------------------
     def __add__(self, other):
@@ -295,7 +407,149 @@ class Tensor:
     def __neg__(self):
         return ops.Neg.apply(self)
 
-    add, sub, mul, div, pow, matmul, neg = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__
+    mul, div, pow, matmul, neg = __mul__, __truediv__, __pow__, __matmul__, __neg__
+    multiply, divide, true_divide, negative = mul, div, div, neg
+
+    def add(self, other, *, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, *, alpha=1):
+        return self - (other if alpha == 1 else other * alpha)
+
+    subtract = sub
+
+    def mm(self, other):
+        if self.ndim != 2 or _ndim(other) != 2:
+            raise ShapeError(f"mm(): both operands must be matrices, got shapes {self.shape} and {_shape(other)}; "
+                             "use matmul (@) for other shapes")
+        return self @ other
+
+    def __abs__(self):
+        return self.abs()
+
+    # ---- in-place ops (PyTorch's semantics: the memory is changed, views and .data see it) -------
+    def _inplace(self, name, compute):
+        """Store compute(self) into this tensor's memory, recording the op when a graph is built.
+
+        As in PyTorch: a leaf that requires grad may only be changed under no_grad(); a tensor in the
+        graph gets the op as its new producer; a node that saved the old values raises in backward.
+        """
+        start = _next_sequence()  # the nodes the op creates are numbered after this
+        old = self
+        if GradMode.enabled and self.requires_grad:  # an op on a tensor in the graph
+            if self._ctx is None:
+                raise RuntimeError(f"{name}(): a leaf tensor that requires grad (shape {self.shape}) cannot be "
+                                   "changed in place while gradients are recorded; do it under no_grad() (an "
+                                   "optimizer update), or assign to .data")
+            if self._data.base is not None:
+                raise RuntimeError(f"{name}(): this tensor (shape {self.shape}) is a view of another tensor in the "
+                                   "graph; an in-place change of a view is not differentiated here: use the "
+                                   "out-of-place op, or .clone() the view first")
+        if GradMode.enabled:  # the op may join the graph through another operand
+            old = _wrap(self._data)  # stands for the values before the change, at self's place in the graph
+            old._ctx, old.requires_grad = self._ctx, self.requires_grad
+        result = compute(old)
+        data = result._data
+        if data.shape != self._data.shape:
+            raise ShapeError(f"{name}(): the result has shape {data.shape} but an in-place op must keep the "
+                             f"tensor's shape {self.shape}")
+        if not np.can_cast(data.dtype, self._data.dtype, "same_kind"):
+            raise TypeError(f"{name}(): the result type {data.dtype} cannot be stored in place in a tensor of "
+                            f"{self.dtype}; convert the tensor first (x = x.float())")
+        node = result._ctx
+        if node is not None:
+            _keep_old_values(node, start, self, old)
+        np.copyto(self._data, data, casting="same_kind")
+        engine.mark_modified(self._data)
+        if node is not None:
+            self._ctx, self.requires_grad = node, True
+        return self
+
+    def add_(self, other, *, alpha=1):
+        return self._inplace("add_", lambda x: x.add(other, alpha=alpha))
+
+    def sub_(self, other, *, alpha=1):
+        return self._inplace("sub_", lambda x: x.sub(other, alpha=alpha))
+
+    def mul_(self, other):
+        return self._inplace("mul_", lambda x: x * other)
+
+    def div_(self, other):
+        return self._inplace("div_", lambda x: x / other)
+
+    def pow_(self, exponent):
+        return self._inplace("pow_", lambda x: x ** exponent)
+
+    def neg_(self):
+        return self._inplace("neg_", lambda x: -x)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return self._inplace("addcmul_", lambda x: x + value * tensor1 * tensor2)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return self._inplace("addcdiv_", lambda x: x + value * tensor1 / tensor2)
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace("clamp_", lambda x: x.clamp(min, max))
+
+    clip_ = clamp_
+
+    def exp_(self):
+        return self._inplace("exp_", lambda x: x.exp())
+
+    def log_(self):
+        return self._inplace("log_", lambda x: x.log())
+
+    def sqrt_(self):
+        return self._inplace("sqrt_", lambda x: x.sqrt())
+
+    def abs_(self):
+        return self._inplace("abs_", lambda x: x.abs())
+
+    def relu_(self):
+        return self._inplace("relu_", lambda x: x.relu())
+
+    def sigmoid_(self):
+        return self._inplace("sigmoid_", lambda x: x.sigmoid())
+
+    def tanh_(self):
+        return self._inplace("tanh_", lambda x: x.tanh())
+
+    def copy_(self, src):
+        """Copy `src` (broadcast to this shape, cast to this dtype) into this tensor's memory."""
+        src = src if isinstance(src, Tensor) else _wrap(np.asarray(src))
+        return self._inplace("copy_", lambda x: src.astype(x.dtype).expand(x.shape))
+
+    def fill_(self, value):
+        return self._inplace("fill_", lambda x: _wrap(np.full(x.shape, _array(value), x.dtype)))
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        draw = _numpy_generator(generator).uniform(a, b, self.shape)
+        return self._inplace("uniform_", lambda x: _wrap(draw.astype(x.dtype)))
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        draw = _numpy_generator(generator).normal(mean, std, self.shape)
+        return self._inplace("normal_", lambda x: _wrap(draw.astype(x.dtype)))
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __setitem__(self, index, value):
+        index = _index(index)
+        value = value if isinstance(value, Tensor) else _wrap(np.asarray(value))
+        self._inplace("__setitem__", lambda x: ops.Setitem.apply(x, value.astype(x.dtype), index=index))
 
     def maximum(self, other):
         return ops.Maximum.apply(*_operands(self, other))
@@ -363,13 +617,43 @@ class Tensor:
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return ops.Mean.apply(_floating(self), axis=_axis(axis, dim), keepdims=_keepdims(keepdims, keepdim))
 
-    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    def amax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Maximum over axes (None, an int or a tuple); tied maxima share the gradient equally."""
         return ops.Max.apply(self, axis=_axis(axis, dim), keepdims=_keepdims(keepdims, keepdim))
 
-    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    def amin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return ops.Min.apply(self, axis=_axis(axis, dim), keepdims=_keepdims(keepdims, keepdim))
 
-    amax, amin = max, min  # PyTorch's names for the values-only reductions
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """PyTorch's max: `max()` the largest value; `max(dim)` the pair (values, indices) along `dim`,
+        the gradient going to the chosen index; `max(other)` the element-wise maximum."""
+        return self._extreme(dim, keepdim, axis, keepdims, "max")
+
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """PyTorch's min: `min()`, the pair (values, indices) of `min(dim)`, or `min(other)`."""
+        return self._extreme(dim, keepdim, axis, keepdims, "min")
+
+    def _extreme(self, dim, keepdim, axis, keepdims, name):
+        if isinstance(dim, Tensor):
+            return self.maximum(dim) if name == "max" else self.minimum(dim)
+        dim, keepdim = _axis(axis, dim), _keepdims(keepdim, keepdims)
+        if dim is None:
+            return self.amax() if name == "max" else self.amin()
+        if not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"{name}(dim): dim must be one int (a tuple of axes: use a{name}), got {dim!r}")
+        indices = self.argmax(dim, keepdim=True) if name == "max" else self.argmin(dim, keepdim=True)
+        values = self.take_along_dim(indices, dim)
+        if not keepdim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        return ReturnTypes.max(values, indices) if name == "max" else ReturnTypes.min(values, indices)
+
+    def take_along_dim(self, indices, dim):
+        """Elements at `indices` along `dim` (numpy's take_along_axis); repeated indices add gradients."""
+        indices = _array(indices)
+        dim = _axis_index(dim, self.ndim, self.shape, "take_along_dim")
+        grid = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
+        grid[dim] = indices
+        return self[tuple(grid)] if self.ndim else self
 
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """int64 indices of the first maximum along one axis (of the flattened tensor if None); no graph."""
@@ -388,13 +672,23 @@ class Tensor:
             raise ValueError(f"{name}(): nothing to choose from along axis {axis} of a tensor of shape {self.shape}")
         return Tensor._wrap(np.asarray(reducer(self._data, axis=axis, keepdims=keepdims), dtype=np.int64))
 
-    def var(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, ddof=None):
-        """Variance; like PyTorch the default is unbiased (correction=1); numpy's `ddof` is an alias."""
+    def var(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, ddof=None, unbiased=None):
+        """Variance; like PyTorch the default is unbiased (correction=1); numpy's `ddof` is an alias.
+
+        Divides by max(0, N - correction), as PyTorch does: inf (or nan) rather than a negative variance."""
         axis, keepdims = _axis(axis, dim), _keepdims(keepdims, keepdim)
+        if unbiased is not None:
+            correction = int(unbiased)
         correction = correction if ddof is None else ddof
         centred = self - self.mean(axis, keepdims=True)
         squares = (centred * centred).sum(axis, keepdims=keepdims)
-        return squares / (self._data.size // max(squares._data.size, 1) - correction)
+        count = self._data.size // squares._data.size if squares._data.size else 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return squares / np.asarray(builtins.max(0, count - correction), squares.dtype)
+
+    def std(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, ddof=None, unbiased=None):
+        """Standard deviation, unbiased by default as in PyTorch."""
+        return self.var(axis, keepdims, correction, dim=dim, keepdim=keepdim, ddof=ddof, unbiased=unbiased).sqrt()
 
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """log(sum(exp(x))) along axes, finite for large inputs.
@@ -420,18 +714,21 @@ class Tensor:
     view = reshape
 
     def transpose(self, *axes):
-        """Permute axes like numpy: no argument reverses them; else a full permutation (or one tuple).
-
-        To swap two axes of a higher-dimensional tensor (PyTorch's transpose) use `swapaxes(a, b)`.
-        `transpose(0, 1)` of a matrix is an error: numpy reads it as the identity, PyTorch as a swap.
-        """
+        """PyTorch's `transpose(dim0, dim1)` swaps two axes. numpy's spellings that cannot be read that
+        way also work: no argument reverses the axes, a tuple (or three or more axes) permutes them."""
+        if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
+            return self.swapaxes(*axes)
         if not axes:
             return self._permute(tuple(range(self.ndim))[::-1], "transpose")
-        if self.ndim == 2 and axes in _MATRIX_IDENTITY_PAIRS:
-            raise ValueError(f"transpose{axes} of a 2-D tensor (shape {self.shape}) is ambiguous: numpy keeps the "
-                             "axes in order, PyTorch swaps them; write .T or swapaxes(0, 1) to swap them, "
-                             "permute(0, 1) to keep them")
         return self._permute(_shape_arg(axes), "transpose")
+
+    swapdims = transpose
+
+    def t(self):
+        """The transpose of a matrix (a 0-d or 1-d tensor is returned as it is), as in PyTorch."""
+        if self.ndim > 2:
+            raise ShapeError(f"t(): expects a tensor of at most 2 axes, got shape {self.shape}; use transpose(a, b)")
+        return self if self.ndim < 2 else self.swapaxes(0, 1)
 
     def permute(self, *axes):
         """Reorder the axes by a full permutation, given as ints or one tuple (numpy and PyTorch agree)."""
@@ -442,12 +739,15 @@ class Tensor:
             raise TypeError(f"{name}(): axes must be ints (or one tuple of ints), got {axes}")
         normalised = tuple(a % self.ndim if -self.ndim <= a < self.ndim else a for a in axes)
         if sorted(normalised) != list(range(self.ndim)):
-            raise ValueError(f"{name}(): axes {axes} are not a permutation of the {self.ndim} axes of a "
+            raise ShapeError(f"{name}(): axes {axes} are not a permutation of the {self.ndim} axes of a "
                              f"tensor of shape {self.shape}; to swap two axes use swapaxes(a, b)")
         return ops.Transpose.apply(self, axes=normalised)
 
     def swapaxes(self, axis1, axis2):
-        axis1, axis2 = (_axis_index(a, self.ndim, self.shape, "swapaxes") for a in (axis1, axis2))
+        ndim = builtins.max(self.ndim, 1)  # a 0-d tensor accepts axis 0 / -1, as in PyTorch
+        axis1, axis2 = (_axis_index(a, ndim, self.shape, "swapaxes") for a in (axis1, axis2))
+        if self.ndim == 0:
+            return self.reshape(())
         axes = list(range(self.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return self._permute(axes, "swapaxes")
@@ -458,7 +758,7 @@ class Tensor:
         start = _axis_index(start_dim, self.ndim, self.shape, "flatten")
         end = _axis_index(end_dim, self.ndim, self.shape, "flatten")
         if start > end:
-            raise ValueError(f"flatten(): start_dim {start_dim} comes after end_dim {end_dim} for a tensor of "
+            raise ShapeError(f"flatten(): start_dim {start_dim} comes after end_dim {end_dim} for a tensor of "
                              f"shape {self.shape}")
         shape = self.shape
         return self.reshape(shape[:start] + (-1,) + shape[end + 1:])
@@ -468,10 +768,10 @@ class Tensor:
         shape = self.shape
         if axis is None:
             return self.reshape(tuple(n for n in shape if n != 1))
-        axes = {_axis_index(a, self.ndim, shape, "squeeze") for a in (axis if isinstance(axis, tuple) else (axis,))}
-        if any(shape[a] != 1 for a in axes):
-            raise ValueError(f"squeeze(): axis {axis} of a tensor of shape {shape} does not have size 1")
-        return self.reshape(tuple(n for i, n in enumerate(shape) if i not in axes))
+        ndim = builtins.max(self.ndim, 1)  # a 0-d tensor accepts axis 0 / -1, as in PyTorch
+        axes = {_axis_index(a, ndim, shape, "squeeze") for a in (axis if isinstance(axis, tuple) else (axis,))}
+        # As in PyTorch, an axis whose size is not 1 stays.
+        return self.reshape(tuple(n for i, n in enumerate(shape) if i not in axes or n != 1))
 
     def unsqueeze(self, dim):
         shape = self.shape
@@ -482,17 +782,48 @@ class Tensor:
         """Broadcast to `shape` (-1 keeps a size), without copying; like PyTorch's expand."""
         shape = _shape_arg(shape)
         if len(shape) < self.ndim:
-            raise ValueError(f"expand(): shape {shape} has fewer axes than the tensor's shape {self.shape}")
+            raise ShapeError(f"expand(): shape {shape} has fewer axes than the tensor's shape {self.shape}")
         own = (None,) * (len(shape) - self.ndim) + self.shape
         if any(size == -1 and mine is None for size, mine in zip(shape, own)):
-            raise ValueError(f"expand(): -1 (keep the size) cannot stand for a new leading axis; shape {shape}, "
+            raise ShapeError(f"expand(): -1 (keep the size) cannot stand for a new leading axis; shape {shape}, "
                              f"tensor shape {self.shape}")
         shape = tuple(mine if size == -1 else size for size, mine in zip(shape, own))
         return ops.Expand.apply(self, shape=shape)
 
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    # ---- new tensors like this one (PyTorch's new_*: this dtype unless given) ----------------------
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        return Tensor(np.asarray(_array(data), dtype=dtype or self.dtype), requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        return Tensor(np.full(_shape_arg((size,)), fill_value, dtype=dtype or self.dtype), requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        return self.new_full(_shape_arg(size), 0, dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        return self.new_full(_shape_arg(size), 1, dtype, requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad=False):
+        return self.new_full(_shape_arg(size), 0, dtype, requires_grad)
+
     def __getitem__(self, index):
         if type(index) is not slice:  # a slice (a batch) needs no conversion
             index = _index(index)
+            if type(index) is tuple and _mixes_integers_and_arrays(index):
+                # PyTorch applies integers first (their axes go), then the index arrays in place; numpy
+                # would move the arrays' axes to the front.
+                basic = tuple(slice(None) if _is_advanced(part) else part for part in index)
+                rest = tuple(part if _is_advanced(part) or part is Ellipsis else slice(None)
+                             for part in index if not _is_integer(part))
+                return self[basic][rest]
         if self.requires_grad and GradMode.enabled:
             return ops.Getitem.apply(self, index=index)
         try:  # nothing to differentiate (e.g. slicing a batch out of the data): no graph node needed
@@ -595,6 +926,22 @@ def _common_dtype(tensors, name):
     return [t.astype(dtype) for t in tensors]
 
 
+def _ndim(x):
+    return np.ndim(_array(x))
+
+
+def _shape(x):
+    return np.shape(_array(x))
+
+
+def _numpy_generator(generator):
+    """The numpy Generator behind a `generator=` argument (None: the global one)."""
+    from tinygrad_like import random
+    if generator is None:
+        return random.generator()
+    return getattr(generator, "numpy_generator", generator)
+
+
 def _floating(tensor):
     """Integer and bool tensors as float32 for the float-valued functions (PyTorch's result dtype)."""
     return tensor if tensor._data.dtype.kind == "f" else tensor.astype(np.float32)
@@ -628,12 +975,24 @@ def _shape_arg(shape):
     return shape
 
 
+def _is_integer(part):
+    return isinstance(part, (int, np.integer)) and not isinstance(part, bool)
+
+
+def _is_advanced(part):
+    return isinstance(part, np.ndarray) and part.ndim > 0
+
+
+def _mixes_integers_and_arrays(index):
+    return any(_is_integer(part) for part in index) and any(_is_advanced(part) for part in index)
+
+
 def _index(index):
     """Tensors and lists inside an index become ndarrays (numpy treats both as advanced indices)."""
     if isinstance(index, tuple):
         return tuple(_index(part) for part in index)
     if isinstance(index, Tensor):
-        return index._data
+        return index._data if index._data.ndim else index._data.item()
     if isinstance(index, list):
         return np.asarray(index)
     return index

@@ -2,7 +2,7 @@
 import numpy as np
 
 from tinygrad_like import ops
-from tinygrad_like.tensor import Tensor
+from tinygrad_like.tensor import ShapeError, Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -27,7 +27,7 @@ def linear(input, weight, bias=None):
     input = _tensor(input)
     data, weight_data = input._data, weight._data
     if data.ndim == 0 or data.shape[-1] != weight_data.shape[-1]:
-        raise ValueError(f"linear: input of shape {input.shape} does not fit a weight of shape {weight.shape} "
+        raise ShapeError(f"linear: input of shape {input.shape} does not fit a weight of shape {weight.shape} "
                          f"(out_features, in_features): its last axis must have size {weight.shape[-1]}")
     if data.dtype is not weight_data.dtype and data.dtype != weight_data.dtype:  # identity first: == is slow
         raise TypeError(f"linear: input is {input.dtype} but the weight is {weight.dtype}; convert the input "
@@ -91,7 +91,7 @@ def _loss_operands(name, input, target):
     """Input and target as tensors of one dtype and the same shape (no silent broadcasting)."""
     input, target = _tensor(input), _tensor(target)
     if input._data.shape != target._data.shape:
-        raise ValueError(f"{name}: input has shape {input.shape} but target has shape {target.shape}; they must "
+        raise ShapeError(f"{name}: input has shape {input.shape} but target has shape {target.shape}; they must "
                          "match (broadcasting them silently is a classic bug); reshape one of them")
     return input, target if target._data.dtype is input._data.dtype else target.astype(input.dtype)
 
@@ -136,7 +136,7 @@ def nll_loss(input, target, reduction="mean"):
     input = _tensor(input)
     index = np.asarray(target._data if isinstance(target, Tensor) else target)
     if input.ndim not in (1, 2) or index.shape != input.shape[:-1]:
-        raise ValueError(f"nll_loss: expected input (N, C) with target (N,) or input (C,) with a 0-d target; "
+        raise ShapeError(f"nll_loss: expected input (N, C) with target (N,) or input (C,) with a 0-d target; "
                          f"got input {input.shape} and target {index.shape}")
     _check_indices("nll_loss (class index)", index, input.shape[-1])
     picked = input[np.arange(index.shape[0]), index] if input.ndim == 2 else input[index]
@@ -150,7 +150,7 @@ def cross_entropy(input, target, reduction="mean"):
     if input.ndim not in (1, 2):
         # PyTorch reads (N, C, d1, ...) with the classes on axis 1; the softmax over the last axis below
         # would silently normalise over the wrong axis for probability targets, so refuse it
-        raise ValueError(f"cross_entropy: expected input (N, C) or (C,), got {input.shape}; for (N, C, d) "
+        raise ShapeError(f"cross_entropy: expected input (N, C) or (C,), got {input.shape}; for (N, C, d) "
                          "inputs move the class axis last and flatten to (N * d, C)")
     log_probabilities = input.log_softmax(-1)
     target_array = target._data if isinstance(target, Tensor) else np.asarray(target)

@@ -3,11 +3,13 @@ import math
 
 import numpy as np
 
+from tinygrad_like.engine import mark_modified
 from tinygrad_like.random import generator
 
 
 def _fill(tensor, values):
     tensor._data[...] = values
+    mark_modified(tensor._data)
     return tensor
 
 

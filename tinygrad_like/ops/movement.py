@@ -4,11 +4,29 @@ import numpy as np
 from tinygrad_like.tensor import Function
 
 
+def _save_if_view(ctx, x, out):
+    """A view's backward does not read x, but x changed in place would change the view unseen by the
+    graph: saving x lets backward detect that (the engine checks saved arrays for in-place changes)."""
+    if out.base is not None:
+        ctx.save_for_backward(x)
+    return out
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
 class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.input_shape = x.shape
-        return x.reshape(shape)
+        return _save_if_view(ctx, x, x.reshape(shape))
 
     @staticmethod
     def backward(ctx, grad):
@@ -19,7 +37,7 @@ class Transpose(Function):
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
-        return x.transpose(axes)
+        return _save_if_view(ctx, x, x.transpose(axes))
 
     @staticmethod
     def backward(ctx, grad):
@@ -29,7 +47,7 @@ class Transpose(Function):
 class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape):
-        return np.broadcast_to(x, shape)
+        return _save_if_view(ctx, x, np.broadcast_to(x, shape))
 
     @staticmethod
     def backward(ctx, grad):
@@ -46,7 +64,7 @@ class Getitem(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.input_shape, ctx.input_dtype, ctx.index = x.shape, x.dtype, index
-        return x[index]
+        return _save_if_view(ctx, x, x[index])
 
     @staticmethod
     def backward(ctx, grad):
@@ -58,6 +76,24 @@ class Getitem(Function):
         else:
             out[index] = grad
         return out
+
+
+class Setitem(Function):
+    """A copy of x with x[index] = value (value broadcast to the selection); the in-place form is
+    Tensor.__setitem__."""
+
+    @staticmethod
+    def forward(ctx, x, value, index):
+        ctx.index = index
+        out = x.copy()
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_x = grad.copy()
+        grad_x[ctx.index] = 0  # overwritten elements do not reach the output
+        return grad_x, grad[ctx.index]  # the engine sums the value's gradient over its broadcasting
 
 
 class Concatenate(Function):

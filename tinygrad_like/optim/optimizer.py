@@ -3,6 +3,7 @@ import copy
 
 import numpy as np
 
+from tinygrad_like.engine import mark_modified
 from tinygrad_like.tensor import Tensor
 
 
@@ -48,9 +49,15 @@ class Optimizer:
                     p.grad._data = np.zeros_like(p.grad._data)
 
     def step(self):
-        """Update every parameter that has a gradient; parameters without one are left alone."""
+        """Update every parameter that has a gradient; parameters without one are left alone.
+
+        The updates are in place, so a graph that saved a parameter before the step cannot be
+        differentiated after it (backward raises, as in PyTorch)."""
         for group in self.param_groups:
             self._step_group(group)
+            for p in group["params"]:
+                if p.grad is not None:
+                    mark_modified(p._data)
 
     def _step_group(self, group):
         for p in group["params"]:

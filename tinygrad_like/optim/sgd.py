@@ -1,4 +1,6 @@
 """Stochastic gradient descent with momentum, dampening, weight decay and Nesterov (PyTorch's rule)."""
+import numpy as np
+
 from tinygrad_like.optim.optimizer import Optimizer
 
 
@@ -31,7 +33,7 @@ class SGD(Optimizer):
         if momentum:
             buffer = state.get("momentum_buffer")
             if buffer is None:
-                buffer = state["momentum_buffer"] = grad.copy()  # owned by the optimizer, never the .grad array
+                buffer = state["momentum_buffer"] = np.array(grad)  # owned by the optimizer, never the .grad array
             else:
                 buffer *= momentum
                 buffer += (1 - group["dampening"]) * grad
