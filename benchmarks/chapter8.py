@@ -19,15 +19,19 @@ N_IMAGES = 1000
 
 
 def load_data(n_images=N_IMAGES):
-    """(images, one-hot labels, source): the book's preprocessing of real MNIST, else random data."""
+    """(images, one-hot labels, source): the book's preprocessing of real MNIST (found where
+    `tinygrad_like.data.find_mnist` looks), else random data, with the reason in `source`."""
+    from tinygrad_like.data import book_mnist
     try:
-        from tinygrad_like.data import book_mnist
         images, labels, _, _ = book_mnist(n_train=n_images)
         return images, labels, "real MNIST (first %d training images)" % n_images
-    except (FileNotFoundError, ValueError, ImportError):
-        rng = np.random.default_rng(0)
-        return (rng.random((n_images, 784)), np.eye(10)[rng.integers(0, 10, n_images)],
-                "random MNIST-shaped data (MNIST not found)")
+    except FileNotFoundError:
+        reason = "MNIST not found"
+    except ValueError as error:  # a damaged file: say which, rather than "not found"
+        reason = f"MNIST unreadable: {error}"
+    rng = np.random.default_rng(0)
+    return (rng.random((n_images, 784)), np.eye(10)[rng.integers(0, 10, n_images)],
+            f"random MNIST-shaped data ({reason})")
 
 
 def book_weights():
@@ -188,12 +192,13 @@ def book_notebook(data, iterations, schedule=350):
     return rows
 
 
-def reproduction():
-    """(tinygrad_like.book.ch8_mnist, the book's MNIST data), or None when either is missing."""
+def reproduction(mnist_dir=None):
+    """(tinygrad_like.book.ch8_mnist, the book's MNIST data from `mnist_dir` or the first place
+    `tinygrad_like.data.find_mnist` searches), or None when either is missing."""
     try:
         from tinygrad_like.book import ch8_mnist
         from tinygrad_like.data import book_mnist
-        data = book_mnist()
+        data = book_mnist(mnist_dir)
     except (ImportError, FileNotFoundError, ValueError):
         return None
     return (ch8_mnist, data) if hasattr(ch8_mnist, "run") else None

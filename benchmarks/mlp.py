@@ -23,8 +23,14 @@ _DATA = {"source": "random", "directory": None}
 
 
 def use_real_mnist(directory=None):
-    """Make 784-input setups use the first MNIST training images (pixels / 255, one-hot labels)."""
-    _DATA.update(source="mnist", directory=directory)
+    """Make 784-input setups use the first MNIST training images (pixels / 255, one-hot labels) of
+    `directory`, or of the first place `tinygrad_like.data.find_mnist` searches that holds them.
+
+    Raises FileNotFoundError, naming every place searched, when there are none: a run asked to use
+    MNIST must not time random data under its name.
+    """
+    from tinygrad_like.data import find_mnist
+    _DATA.update(source="mnist", directory=find_mnist(directory))
 
 
 def data_source():

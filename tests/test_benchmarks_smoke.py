@@ -92,13 +92,33 @@ def test_chapter8_loops_agree():
 
 
 @pytest.mark.mnist
-def test_chapter8_reproduction_matches_the_notebook_code():
-    found = chapter8.reproduction()
-    if found is None:
-        pytest.skip("needs MNIST and tinygrad_like.book.ch8_mnist")
+def test_chapter8_reproduction_matches_the_notebook_code(mnist_dir):
+    found = chapter8.reproduction(mnist_dir)
+    assert found is not None, f"tinygrad_like.book.ch8_mnist or the MNIST files in {mnist_dir} did not load"
     result = chapter8.measure_reproduction(*found, iterations=1, rounds=1)
     assert all(row["rows_match"] for row in result["rows"]), result["rows"]
     assert "0.6488" in run.chapter8_section(result)  # the book's I:0 Test-Acc
+
+
+def test_benchmarks_look_for_mnist_where_the_library_does(tmp_path, monkeypatch):
+    from benchmarks import mlp
+    from test_data import write_idx, write_mnist
+    from tinygrad_like.data import mnist as mnist_module
+    monkeypatch.setattr(mlp, "_DATA", {"source": "random", "directory": None})  # restored afterwards
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("TINYGRAD_LIKE_MNIST", str(tmp_path / "mnist"))
+    monkeypatch.setattr(mnist_module, "_CHECKOUT", tmp_path / "not-a-checkout")
+    with pytest.raises(FileNotFoundError, match="MNIST not found. Searched, in order"):
+        mlp.use_real_mnist()  # --mnist without MNIST must not time random data under MNIST's name
+    assert mlp.data_source() == "random"
+    assert chapter8.load_data(5)[2] == "random MNIST-shaped data (MNIST not found)"
+    write_mnist(tmp_path / "mnist", train=5)
+    mlp.use_real_mnist()
+    assert mlp.data_source() == "mnist" and mlp._DATA["directory"] == tmp_path / "mnist"
+    assert chapter8.load_data(5)[2] == "real MNIST (first 5 training images)"
+    write_idx(tmp_path / "mnist" / "train-labels-idx1-ubyte", b"\0\0\x08\x01\0\0\0\x05\x01")
+    assert "MNIST unreadable: " in chapter8.load_data(5)[2] and "truncated IDX file" in chapter8.load_data(5)[2]
 
 
 def test_profile_lists_tinygrad_like_functions():

@@ -3,17 +3,12 @@
 Expectations are the posts' published numbers (hard-coded); the least-squares solutions come
 from numpy's lstsq, independent of our gradient descent.
 """
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from tinygrad_like import gradcheck, nn
 from tinygrad_like.book import alammar_houses, alammar_titanic
 from tinygrad_like.tensor import Tensor
-
-TITANIC_CSV = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "titanic" / "train.csv"
-needs_titanic = pytest.mark.skipif(not TITANIC_CSV.is_file(), reason=f"Titanic train.csv not found at {TITANIC_CSV}")
 
 
 def test_price_per_square_foot_is_180_dollars():
@@ -66,17 +61,15 @@ def test_sigmoid_of_minus_1_63():
     assert "%.11g" % alammar_titanic.sigmoid_example() == "0.16383036122"
 
 
-@needs_titanic
-def test_titanic_with_the_posts_weights_is_73_2_percent():
-    features, survived = alammar_titanic.load(TITANIC_CSV)
+def test_titanic_with_the_posts_weights_is_73_2_percent(titanic_train_csv):
+    features, survived = alammar_titanic.load(titanic_train_csv)
     correct, total = alammar_titanic.accuracy(alammar_titanic.post_model(), features, survived)
     assert (correct, total) == (652, 891)
     assert round(correct / total * 100, 1) == 73.2
 
 
-@needs_titanic
-def test_titanic_trained_models_beat_the_posts_weights_on_held_out_rows():
-    ours = alammar_titanic.figures(TITANIC_CSV)
+def test_titanic_trained_models_beat_the_posts_weights_on_held_out_rows(titanic_train_csv):
+    ours = alammar_titanic.figures(titanic_train_csv)
     post_correct, n = ours["post weights"]["held-out"]
     assert n == 291
     assert ours["trained"]["held-out"][0] > post_correct
@@ -85,10 +78,15 @@ def test_titanic_trained_models_beat_the_posts_weights_on_held_out_rows():
     assert w_sex > 0 and w_age < 0  # women and the young survived more often
 
 
-@needs_titanic
-def test_demo_rows_match():
-    for row in alammar_houses.rows() + alammar_titanic.rows(TITANIC_CSV):
-        assert row.match.startswith(("yes", "n/a")), row
+def test_demo_rows_match(titanic_train_csv):
+    for row in alammar_houses.rows() + alammar_titanic.rows(titanic_train_csv):
+        assert row.status in ("yes", "n/a"), row
+
+
+def test_without_train_csv_the_post_figure_is_skipped_not_counted_as_absent():
+    sigmoid, accuracy = alammar_titanic.rows_without_data()
+    assert sigmoid.status == "yes"  # needs no data
+    assert accuracy.book == "73.2%" and accuracy.status == "skipped"
 
 
 def test_sigmoid_model_gradients_pass_gradcheck():

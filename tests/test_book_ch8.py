@@ -4,17 +4,15 @@ The expectations are the tables printed in the book's published chapter 8 notebo
 The first rows (I:0, I:10) run in the default suite when MNIST is present; the whole tables are
 marked `mnist` (minutes; `pytest -m mnist`). The layer tests at the top need no data.
 """
-from pathlib import Path
+import io
 
 import numpy as np
 import pytest
 
 from tinygrad_like import GradcheckError, gradcheck, nn, optim
 from tinygrad_like.book import ch8_mnist
-from tinygrad_like.book._common import BookDropout, BookReLU, BookReLUFunction, rows_as_tensors
+from tinygrad_like.book._common import BookDropout, BookReLU, BookReLUFunction, Progress, rows_as_tensors
 from tinygrad_like.tensor import Tensor
-
-MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 
 PUBLISHED_PLAIN = [
     "I:0 Train-Err:0.722 Train-Acc:0.537 Test-Err:0.601 Test-Acc:0.6488",
@@ -222,14 +220,47 @@ def test_row_format_is_the_notebooks():
     assert ch8_mnist.format_row("dropout", row) == "I:349 Test-Err:0.653 Test-Acc:0.7073 Train-Err:0.108 Train-Acc:1.0"
 
 
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_a_result_printed_during_a_run_starts_its_own_line():
+    """The progress line on a terminal is rewritten in place ('\\r', no newline); a row printed
+    meanwhile must not land at its end."""
+    terminal = Terminal()
+    bar = Progress(3, "ch8 plain", stream=terminal)
+    bar.update()
+    with bar.paused():
+        terminal.write("I:0 Train-Err:0.722\n")
+    bar.update()
+    bar.close()
+    before, row, after = terminal.getvalue().partition("I:0 Train-Err:0.722\n")
+    assert "[" in before and before.endswith("\r") and before.rsplit("\r", 2)[-2].strip() == ""  # line erased
+    assert "2/3" in after  # the bar comes back after the row
+
+
+def test_run_pauses_the_progress_bar_for_each_row(monkeypatch):
+    events = []
+
+    class Recorder(Progress):
+        def paused(self):
+            events.append("paused")
+            return super().paused()
+
+    monkeypatch.setattr(ch8_mnist, "Progress", Recorder)
+    rng = np.random.default_rng(0)
+    images, test_images = rng.random((3, 784)), rng.random((2, 784))
+    data = (images, np.eye(10)[[1, 2, 3]], test_images, np.eye(10)[[4, 5]])
+    ch8_mnist.run("plain", data=data, iterations=11, progress=False, on_row=lambda kind, row: events.append("row"))
+    assert events == ["paused", "row", "paused", "row"]  # rows I:0 and I:10
+
+
 # ---- on MNIST -----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def mnist():
-    if not MNIST_DIR.is_dir():
-        pytest.skip(f"MNIST not found in {MNIST_DIR}; put the 4 MNIST files (train/t10k images and labels, "
-                    "gzipped or not) there to run the chapter 8 reproductions")
+def mnist(mnist_dir):
     from tinygrad_like.data import book_mnist
-    return book_mnist(MNIST_DIR)
+    return book_mnist(mnist_dir)
 
 
 def _lines(kind, data, relu="book", iterations=None):

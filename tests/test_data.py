@@ -280,6 +280,16 @@ def test_find_mnist_none_found_lists_every_place(isolated_places):
     assert "Download the four .gz files" in message
 
 
+def test_a_place_met_twice_is_searched_and_reported_once(isolated_places, monkeypatch):
+    checkout = isolated_places / "project" / "work"  # so ../shared/data/mnist is the one beside the checkout
+    (checkout / "pyproject.toml").touch()
+    monkeypatch.setattr(mnist_module, "_CHECKOUT", checkout)
+    assert len(mnist_places()) == 5
+    with pytest.raises(FileNotFoundError) as error:
+        find_mnist()
+    assert str(error.value).count(str(isolated_places / "project" / "shared" / "data" / "mnist")) == 1
+
+
 def test_find_mnist_order(isolated_places, monkeypatch):
     checkout = isolated_places / "elsewhere" / "checkout"
     checkout.mkdir(parents=True)

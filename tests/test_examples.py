@@ -6,19 +6,23 @@ from pathlib import Path
 
 import pytest
 
+from test_data import write_idx, write_mnist
+from tinygrad_like.book import ch5_mnist_weights, ch8_mnist
+from tinygrad_like.data import mnist as mnist_module
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-SHARED_DATA = ROOT.parent / "shared" / "data"
-MNIST_DIR = SHARED_DATA / "mnist"
-TITANIC_CSV = SHARED_DATA / "titanic" / "train.csv"
+FOUR_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
-def run_example(name, *args, cwd):
+def run_example(name, *args, cwd, status=0):
+    """The script's output; its exit status must be `status` (its stdout is then returned, or the whole
+    result when `status` is not 0)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     result = subprocess.run([sys.executable, str(EXAMPLES / name), *args], cwd=cwd, env=env, capture_output=True,
                             text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    assert result.returncode == status, result.stdout + result.stderr
+    return result.stdout if status == 0 else result
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -38,25 +42,77 @@ def test_example_prints_the_books_figure(name, expected, tmp_path):
         assert text in out
 
 
-@pytest.mark.skipif(not TITANIC_CSV.is_file(), reason=f"Titanic train.csv not found at {TITANIC_CSV}")
-def test_titanic_example(tmp_path):
-    assert "652/891 = 73.2%" in run_example("alammar_titanic.py", "--titanic", str(TITANIC_CSV), cwd=tmp_path)
+def test_titanic_example(tmp_path, titanic_train_csv):
+    assert "652/891 = 73.2%" in run_example("alammar_titanic.py", "--titanic", str(titanic_train_csv), cwd=tmp_path)
+
+
+def test_titanic_example_given_a_missing_file_is_a_usage_error(tmp_path):
+    result = run_example("alammar_titanic.py", "--titanic", str(tmp_path / "nowhere.csv"), cwd=tmp_path, status=2)
+    assert f"{tmp_path / 'nowhere.csv'}: no such file" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("name", ["ch8_mnist.py", "ch5_mnist_weights.py"])
-def test_mnist_examples_without_data_say_how_to_get_it(name, tmp_path):
-    out = run_example(name, "--mnist", str(tmp_path / "nowhere"), cwd=tmp_path)
-    assert "MNIST not found" in out and "download" in out
+def test_mnist_examples_given_a_directory_without_mnist_stop_with_a_usage_error(name, tmp_path):
+    result = run_example(name, "--mnist", str(tmp_path / "nowhere"), cwd=tmp_path, status=2)
+    first_line = next(line for line in result.stderr.splitlines() if "error:" in line)
+    assert str(tmp_path / "nowhere") in first_line and all(file in first_line for file in FOUR_FILES)
+    assert "https://ossci-datasets.s3.amazonaws.com/mnist/" in result.stderr and result.stdout == ""
 
 
-@pytest.mark.skipif(not MNIST_DIR.is_dir(), reason=f"MNIST not found in {MNIST_DIR}")
-def test_ch8_example_first_row(tmp_path):
-    out = run_example("ch8_mnist.py", "--mnist", str(MNIST_DIR), "--iterations", "1", cwd=tmp_path)
+@pytest.mark.parametrize("name", ["ch8_mnist.py", "ch5_mnist_weights.py"])
+def test_mnist_examples_report_a_truncated_file_without_a_traceback(name, tmp_path):
+    write_mnist(tmp_path / "mnist")
+    images = (tmp_path / "mnist" / "train-images-idx3-ubyte").read_bytes()
+    write_idx(tmp_path / "mnist" / "train-images-idx3-ubyte", images[:-100])
+    result = run_example(name, "--mnist", str(tmp_path / "mnist"), cwd=tmp_path, status=1)
+    assert "truncated IDX file" in result.stderr and "re-download or re-extract" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("module", [ch8_mnist, ch5_mnist_weights])
+def test_mnist_examples_without_data_anywhere_list_every_place_searched(module, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("TINYGRAD_LIKE_MNIST", str(tmp_path / "typo"))
+    monkeypatch.setattr(mnist_module, "_CHECKOUT", tmp_path / "not-a-checkout")
+    with pytest.raises(SystemExit) as exit_:
+        module.main([])
+    assert exit_.value.code == 1
+    message = capsys.readouterr().err
+    assert f"$TINYGRAD_LIKE_MNIST ({tmp_path / 'typo'}): no such directory" in message
+    for label, _ in mnist_module.mnist_places()[1:]:
+        assert f"  {label} (" in message
+    assert "--mnist DIR" in message
+
+
+@pytest.mark.parametrize("name", ["ch8_mnist.py", "ch5_mnist_weights.py", "alammar_titanic.py"])
+def test_help_lists_the_places_searched(name, tmp_path):
+    help_text = " ".join(run_example(name, "--help", cwd=tmp_path).split())  # argparse wraps the lines
+    data = "titanic/train.csv" if name.startswith("alammar") else "mnist"
+    for place in (f"$TINYGRAD_LIKE_{'TITANIC' if data != 'mnist' else 'MNIST'}", f"./data/{data}",
+                  f"../shared/data/{data}", f"~/.tinygrad_like/{data}"):
+        assert place in help_text
+    assert "default_mnist_dir" not in help_text
+
+
+def test_ch8_help_gives_the_defaults_it_uses_and_documents_full(tmp_path):
+    help_text = " ".join(run_example("ch8_mnist.py", "--help", cwd=tmp_path).split())
+    assert "--full" in help_text and "350 iterations for plain" in help_text
+    assert "default: 11 for plain, 11 for dropout, 1 for batch" in help_text  # what a run without options does
+
+
+def test_ch8_example_first_row(tmp_path, mnist_dir):
+    out = run_example("ch8_mnist.py", "--mnist", str(mnist_dir), "--iterations", "1", cwd=tmp_path)
     assert "I:0 Train-Err:0.722 Train-Acc:0.537 Test-Err:0.601 Test-Acc:0.6488" in out
 
 
-@pytest.mark.skipif(not MNIST_DIR.is_dir(), reason=f"MNIST not found in {MNIST_DIR}")
-def test_ch5_weights_example_writes_pngs(tmp_path):
-    out = run_example("ch5_mnist_weights.py", "--mnist", str(MNIST_DIR), "--out", str(tmp_path / "figs"), cwd=tmp_path)
+def test_ch8_example_runs_the_first_rows_by_default(tmp_path, mnist_dir):
+    title, *rows, timing = run_example("ch8_mnist.py", "--mnist", str(mnist_dir), cwd=tmp_path).splitlines()
+    assert rows == [" I:0 Train-Err:0.722 Train-Acc:0.537 Test-Err:0.601 Test-Acc:0.6488",
+                    " I:10 Train-Err:0.312 Train-Acc:0.901 Test-Err:0.420 Test-Acc:0.8114"]
+
+
+def test_ch5_weights_example_writes_pngs(tmp_path, mnist_dir):
+    out = run_example("ch5_mnist_weights.py", "--mnist", str(mnist_dir), "--out", str(tmp_path / "figs"), cwd=tmp_path)
     assert "test accuracy" in out
     assert (tmp_path / "figs" / "ch5_weights_2_and_1.png").read_bytes().startswith(b"\x89PNG")

@@ -1,33 +1,39 @@
 """`python -m tinygrad_like.book`: every network of the book and the posts, the source's figures beside ours.
 
 Runs chapters 3-6 and Alammar's posts (seconds), then chapter 8 on MNIST when the files are found
-(`--mnist DIR`, or `tinygrad_like.data.default_mnist_dir()`): by default only the first rows of each
-of the notebook's tables (I:0 and I:10; I:0 for the mini-batch net), about half a minute; `--full`
-runs the whole tables (350 / 300 iterations: several minutes each; BLAS runs on one thread during them). Prints one table
-(network | the book's figure | ours | match) and saves PNGs into `--out` (default ./book_figures):
-learning curves, the chapter 5 weight images and a diagram of each network (matplotlib and tqdm are
-the optional extra `pip install 'tinygrad_like[plot]'`).
+(`--mnist DIR`, else the first of the places in `--help` holding them): by default only the first
+rows of each of the notebook's tables (I:0 and I:10; I:0 for the mini-batch net), about half a
+minute; `--full` runs the whole tables (350 / 300 iterations: several minutes each; BLAS runs on one
+thread during them). Prints one table (network | the book's figure | ours | match), at most 100
+characters wide, and saves PNGs into `--out` (default ./book_figures): learning curves, the chapter 5
+weight images and a diagram of each network (matplotlib and tqdm are the optional extra
+`pip install 'tinygrad_like[plot]'`). Exit status: 0; 1 when a row does not match or a data file
+cannot be read; 2 when a path given on the command line holds no data.
 """
 import argparse
 import re
 import sys
+import textwrap
 import time
+from collections import Counter
 from pathlib import Path
 
 from tinygrad_like import nn
 from tinygrad_like.book import (alammar_houses, alammar_titanic, ch3_prediction, ch4_gradient_descent, ch5_mnist_weights,
                                 ch5_multiple, ch6_streetlight, ch8_mnist, figures)
-from tinygrad_like.book._common import Row
-from tinygrad_like.data import book_mnist, default_mnist_dir
-from tinygrad_like.data.mnist import DOWNLOAD_HINT
+from tinygrad_like.book._common import MNIST_HELP, TITANIC_HELP, Row
+from tinygrad_like.data import book_mnist, find_mnist, find_titanic_csv
 
-QUICK_ITERATIONS = {"plain": 11, "dropout": 11, "batch": 1}  # rows I:0 and I:10 (I:0 for batch)
+WIDTH = 100  # no line of the demo is longer, so it reads in any terminal
+HEADERS = ("network", "the book's figure", "ours", "match")
+SEPARATOR = " | "
+INDENT = " "  # of a cell's continuation lines
 
 
 def _fields(line):
-    """'I:10 Train-Err:0.312 Train-Acc:0.901 ...' -> 'train 0.312 0.901 | test 0.420 0.8114'."""
+    """'I:10 Train-Err:0.312 Train-Acc:0.901 ...' -> 'train 0.312 0.901; test 0.420 0.8114'."""
     values = dict(re.findall(r"([A-Za-z-]+):(\S+)", line))
-    return (f"train {values['Train-Err']} {values['Train-Acc']} | test {values['Test-Err']} {values['Test-Acc']}")
+    return f"train {values['Train-Err']} {values['Train-Acc']}; test {values['Test-Err']} {values['Test-Acc']}"
 
 
 def ch8_rows(data, full, progress):
@@ -35,7 +41,7 @@ def ch8_rows(data, full, progress):
     rows, runs = [], {}
     for kind in ("plain", "dropout", "batch"):
         start = time.time()
-        result = ch8_mnist.run(kind, "book", data, iterations=None if full else QUICK_ITERATIONS[kind],
+        result = ch8_mnist.run(kind, "book", data, iterations=None if full else ch8_mnist.QUICK_ITERATIONS[kind],
                                progress=progress)
         runs[(kind, "book")] = result
         book_table = ch8_mnist.BOOK_TABLES[kind]
@@ -50,7 +56,7 @@ def ch8_rows(data, full, progress):
                             "yes" if identical == len(book_table) == len(ours) else "NO"))
         print(f"  ch8 {kind}: {len(ours)} row(s) in {time.time() - start:.1f} s", file=sys.stderr)
     start = time.time()
-    result = ch8_mnist.run("plain", "true", data, iterations=None if full else QUICK_ITERATIONS["plain"],
+    result = ch8_mnist.run("plain", "true", data, iterations=None if full else ch8_mnist.QUICK_ITERATIONS["plain"],
                            progress=progress)
     runs[("plain", "true")] = result
     reference = {int(re.match(r"I:(\d+)", line).group(1)): line for line in ch8_mnist.TRUE_RELU_REFERENCE["plain"]}
@@ -58,19 +64,66 @@ def ch8_rows(data, full, progress):
         if row.iteration in reference:
             mine = ch8_mnist.format_row("plain", row)
             rows.append(Row(f"ch8 plain, true nn.ReLU I:{row.iteration}", "numpy ref: " + _fields(reference[row.iteration]),
-                            _fields(mine), "yes (no book figure)" if mine == reference[row.iteration] else "NO"))
+                            _fields(mine), "yes" if mine == reference[row.iteration] else "NO"))
     print(f"  ch8 plain with nn.ReLU: {time.time() - start:.1f} s", file=sys.stderr)
     return rows, runs
 
 
-def print_table(rows, out=sys.stdout):
-    headers = ("network", "the book's figure", "ours", "match")
-    widths = [max(len(headers[i]), *(len(str(row[i])) for row in rows)) for i in range(4)]
-    line = " | ".join(h.ljust(w) for h, w in zip(headers, widths))
-    print(line, file=out)
-    print("-+-".join("-" * w for w in widths), file=out)
+def skipped_mnist_row():
+    """The demo's row for chapters 5 and 8 when MNIST is missing or unreadable (a note says which)."""
+    return Row("ch5 and ch8 on MNIST", "the notebook's tables", "-", "skipped")
+
+
+# ---- printing -----------------------------------------------------------------------------------------
+def column_widths(rows, width=WIDTH):
+    """Each column as wide as its longest cell, the widest column then narrowed one character at a time
+    until a line fits in `width`, but never below its longest word (plus the continuation indent)."""
+    cells = [HEADERS, *rows]
+    widths = [max(len(str(row[i])) for row in cells) for i in range(len(HEADERS))]
+    floors = [max(len(word) for row in cells for word in str(row[i]).split() or [""]) + len(INDENT)
+              for i in range(len(HEADERS))]
+    budget = width - len(SEPARATOR) * (len(HEADERS) - 1)
+    while sum(widths) > budget:
+        narrowable = [i for i in range(len(widths)) if widths[i] > floors[i]]
+        if not narrowable:
+            break
+        widths[max(narrowable, key=lambda i: widths[i])] -= 1
+    return widths
+
+
+def print_table(rows, out=None, width=WIDTH):
+    """The rows under a header, in columns that fit in `width`: a long cell wraps onto indented lines.
+    Prints to `out`, default sys.stdout (looked up at the call, so that a redirection is followed)."""
+    out = out or sys.stdout
+    widths = column_widths(rows, width)
+
+    def print_row(cells):
+        wrapped = [textwrap.wrap(str(cell), size, subsequent_indent=INDENT, break_on_hyphens=False) or [""]
+                   for cell, size in zip(cells, widths)]
+        for index in range(max(len(lines) for lines in wrapped)):
+            parts = [(lines[index] if index < len(lines) else "").ljust(size) for lines, size in zip(wrapped, widths)]
+            print(SEPARATOR.join(parts).rstrip(), file=out)
+
+    print_row(HEADERS)
+    print("-+-".join("-" * size for size in widths), file=out)
     for row in rows:
-        print(" | ".join(str(value).ljust(w) for value, w in zip(row, widths)), file=out)
+        print_row(row)
+
+
+def summary(rows):
+    """The line under the table, counted from the rows' statuses (see Row.status)."""
+    counts = Counter(row.status for row in rows)
+    text = (f"{counts['yes']} of {len(rows)} rows match; {counts['NO']} do not; "
+            f"{counts['n/a']} have no figure in the source")
+    if counts["skipped"]:
+        text += f"; {counts['skipped']} skipped (their data was not found or cannot be read: see below)"
+    return text + "."
+
+
+def wrapped(text, width=WIDTH):
+    """`text` with every line longer than `width` wrapped onto indented lines (its own line breaks kept)."""
+    return "\n".join(textwrap.fill(line, width, subsequent_indent="    ", break_on_hyphens=False) if line else ""
+                     for line in text.splitlines())
 
 
 def diagrams():
@@ -101,13 +154,24 @@ def _limit_blas_threads():
     return threadpool_limits(1)
 
 
+def find_data(parser, find, given, notes, skipped, option):
+    """The data's path: `given` on the command line (a usage error, exit status 2, when it holds no
+    data), or the first place searched; None, with a note of every place searched, when there is none."""
+    try:
+        return find(given)
+    except FileNotFoundError as error:
+        if given is not None:
+            parser.error(str(error))
+        notes.append(f"{skipped} did not run. {error}\nOr name it for this run with {option}.")
+        return None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tinygrad_like.book", description=__doc__.splitlines()[0])
-    parser.add_argument("--mnist", help="MNIST directory (default: tinygrad_like.data.default_mnist_dir())")
+    parser.add_argument("--mnist", metavar="DIR", help=MNIST_HELP)
     parser.add_argument("--no-mnist", action="store_true", help="skip the chapter 5 and 8 MNIST networks")
     parser.add_argument("--full", action="store_true", help="run chapter 8's whole tables (several minutes per table)")
-    parser.add_argument("--titanic", help="Kaggle's Titanic train.csv (default: $TINYGRAD_LIKE_TITANIC, "
-                                          "./data/titanic/train.csv or ../shared/data/titanic/train.csv)")
+    parser.add_argument("--titanic", metavar="CSV", help=TITANIC_HELP)
     parser.add_argument("--out", default="book_figures", help="directory for the PNG figures (default ./book_figures)")
     parser.add_argument("--no-figures", action="store_true", help="write no PNGs")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -115,38 +179,45 @@ def main(argv=None):
     started = time.time()
     _limit_blas_threads()
 
+    notes, unreadable = [], []
+    mnist_dir = None if args.no_mnist else find_data(parser, find_mnist, args.mnist, notes,
+                                                     "Chapters 5 (weights) and 8", "--mnist DIR")
+    titanic_csv = find_data(parser, find_titanic_csv, args.titanic, notes, "The Titanic rows", "--titanic CSV")
+
     rows = []
     for module in (ch3_prediction, ch4_gradient_descent, ch5_multiple, ch6_streetlight, alammar_houses):
         rows += module.rows()
-    rows += alammar_titanic.rows(args.titanic)
-
-    notes, runs, mnist_model = [], {}, None
-    directory = None if args.no_mnist else (args.mnist or default_mnist_dir())
-    data = None
-    if directory is not None:
-        try:
-            data = book_mnist(directory)
-        except FileNotFoundError as error:
-            notes.append(f"MNIST not loaded: {error}")
+    if titanic_csv is None:
+        rows += alammar_titanic.rows_without_data()
     else:
-        notes.append("MNIST not found, so chapters 5 (weights) and 8 did not run. Add them with --mnist DIR or "
-                     "TINYGRAD_LIKE_MNIST=DIR. " + DOWNLOAD_HINT + ".")
+        try:
+            rows += alammar_titanic.rows(titanic_csv)
+        except ValueError as error:
+            rows += alammar_titanic.rows_without_data()
+            unreadable.append(f"The Titanic rows did not run: {error}")
+
+    runs, mnist_model, data = {}, None, None
+    if mnist_dir is not None:
+        try:
+            data = book_mnist(mnist_dir)
+        except ValueError as error:  # e.g. a truncated file: the loader's message says which and what to do
+            unreadable.append(f"Chapters 5 (weights) and 8 did not run: {error}")
+            rows.append(skipped_mnist_row())
+    elif not args.no_mnist:
+        rows.append(skipped_mnist_row())
     if data is not None:
-        print(f"Chapter 8 on MNIST from {directory} ({'whole tables' if args.full else 'first rows only'}) ...",
+        print(f"Chapter 8 on MNIST from {mnist_dir} ({'whole tables' if args.full else 'first rows only'}) ...",
               file=sys.stderr)
         mnist_rows, runs = ch8_rows(data, args.full, progress=not args.no_progress)
         rows += mnist_rows
         mnist_model, accuracy = ch5_mnist_weights.train(data)
-        rows.append(Row("ch5 MNIST 784->10 (test accuracy)", "-", f"{accuracy:.4f}", "n/a (weights drawn as images)"))
+        rows.append(Row("ch5 MNIST 784->10 (test accuracy)", "-", f"{accuracy:.4f}", "n/a"))
         if not args.full:
             notes.append("MNIST: only the first rows of each chapter 8 table ran (I:0 and I:10; I:0 for the "
                          "mini-batch net). Run with --full for the whole tables (several minutes each).")
 
     print_table(rows)
-    matched = sum(row.match.startswith("yes") for row in rows)
-    failed = [row for row in rows if row.match.startswith("NO")]
-    print(f"\n{matched} of {len(rows)} rows match the source; {len(failed)} do not; "
-          f"{len(rows) - matched - len(failed)} have no figure in the source.")
+    print("\n" + wrapped(summary(rows)))
 
     if not args.no_figures:
         out = Path(args.out)
@@ -167,13 +238,14 @@ def main(argv=None):
         else:
             notes.append(f"Curves and network diagrams need matplotlib: {figures.PLOT_HINT}")
         if written:
-            print(f"\nFigures in {out}/: " + ", ".join(path.name for path in written))
+            print("\n" + wrapped(f"Figures in {out}/: " + ", ".join(path.name for path in written)))
         if runs and not args.full and figures.have_matplotlib():
             notes.append("The learning curves have only the rows that ran; --full draws the whole tables.")
-    for note in notes:
-        print("\n" + note)
+    for note in unreadable + notes:
+        print("\n" + wrapped(note))
     print(f"\n({time.time() - started:.1f} s)")
-    return 1 if failed else 0
+    failed = any(row.status == "NO" for row in rows)
+    return 1 if failed or unreadable else 0
 
 
 if __name__ == "__main__":

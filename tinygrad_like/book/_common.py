@@ -1,22 +1,19 @@
 """What the book modules share: the book's print formats, its weight layout, its two quirky layers,
-the comparison rows of the demo and a progress indicator.
+the comparison rows of the demo, a progress indicator and the data options of the scripts.
 
 Nothing here is a network: each chapter module builds its own from `nn` layers.
 """
 import contextlib
 import ctypes
 import math
-import os
 import sys
 import time
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from tinygrad_like import nn
-from tinygrad_like.data import book_mnist, default_mnist_dir
-from tinygrad_like.data.mnist import DOWNLOAD_HINT
+from tinygrad_like.data import book_mnist, find_mnist, mnist, titanic
 from tinygrad_like.tensor import Function, Tensor
 
 
@@ -137,12 +134,21 @@ class BookDropout(nn.Module):
 
 
 # ---- the demo's comparison rows ---------------------------------------------------------------------
+STATUSES = ("yes", "NO", "n/a", "skipped")
+
+
 class Row(NamedTuple):
     """One line of the demo's table: a figure the source prints, and ours."""
     network: str
     book: str
     ours: str
-    match: str  # "yes", "NO", or a note such as "n/a" (no figure in the source) or "~0.01"
+    match: str  # one of STATUSES, optionally followed by a short note: "yes (±0.01)", "skipped (...)"
+
+    @property
+    def status(self):
+        """"yes" or "NO" (ours against the source's figure, or a reference where it prints none), "n/a"
+        (nothing to compare with) or "skipped" (the data was missing or unreadable)."""
+        return self.match.split(" ", 1)[0]
 
 
 def exact_row(network, book, ours):
@@ -157,7 +163,7 @@ def close_row(network, book, ours, tolerance, shown=None):
     return Row(network, show(book), show(ours), f"yes (±{tolerance:g})" if ok else "NO")
 
 
-def info_row(network, ours, note="n/a (no figure in the source)"):
+def info_row(network, ours, note="n/a"):
     return Row(network, "-", ours, note)
 
 
@@ -196,12 +202,30 @@ class Progress:
                               f"{now - self.start:5.1f}s" + ("" if self.stream.isatty() else "\n"))
             self.stream.flush()
 
+    @contextlib.contextmanager
+    def paused(self):
+        """A block that prints results: the progress line is erased first so that they start a line of
+        their own, and is drawn again at the next update."""
+        if self._bar is not None:
+            self._bar.clear()
+        elif self.enabled:
+            self._erase()
+            self._last = 0.0
+        try:
+            yield
+        finally:
+            if self._bar is not None:
+                self._bar.refresh()
+
     def close(self):
-        if not self.enabled:
-            return
         if self._bar is not None:
             self._bar.close()
-        elif self.stream.isatty():
+        elif self.enabled:
+            self._erase()
+
+    def _erase(self):
+        """Blank out the line rewritten in place (a log file, which gets whole lines, needs nothing)."""
+        if self.stream.isatty():
             self.stream.write("\r" + " " * (len(self.description) + 60) + "\r")
             self.stream.flush()
 
@@ -259,30 +283,27 @@ def _openblas_thread_controls():
     return controls
 
 
-# ---- where the data is ------------------------------------------------------------------------------
-TITANIC_ENV_VAR = "TINYGRAD_LIKE_TITANIC"
+# ---- the data options of the scripts ---------------------------------------------------------------
+MNIST_HELP = ("directory of the four MNIST files (default: the first of "
+              f"{mnist.search_order(mnist.ENV_VAR, 'mnist')} that holds them)")
+TITANIC_HELP = ("Kaggle's Titanic train.csv (default: the first of "
+                f"{mnist.search_order(titanic.ENV_VAR, 'titanic/train.csv')} that exists)")
 
 
-def default_titanic_csv():
-    """Kaggle's train.csv: $TINYGRAD_LIKE_TITANIC, ./data/titanic/train.csv or
-    ../shared/data/titanic/train.csv (relative to the current directory), else None."""
-    candidates = ([Path(os.environ[TITANIC_ENV_VAR])] if os.environ.get(TITANIC_ENV_VAR) else []) + [
-        Path("data/titanic/train.csv"), Path("../shared/data/titanic/train.csv")]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    return None
+def mnist_or_exit(parser, directory=None):
+    """The book's MNIST arrays (`tinygrad_like.data.book_mnist`) for a script that needs them, from
+    `directory` (its --mnist) or else the first place searched.
 
-
-def book_mnist_or_explain(directory=None):
-    """The book's MNIST arrays (see tinygrad_like.data.book_mnist) from `directory` or the default
-    location; None, after saying how to get the files, when they are not there."""
-    directory = directory or default_mnist_dir()
-    if directory is None:
-        print("MNIST not found. Pass --mnist DIR or set TINYGRAD_LIKE_MNIST. " + DOWNLOAD_HINT + ".")
-        return None
+    A --mnist that holds no MNIST is a usage error (exit status 2); MNIST found nowhere, or a file
+    that cannot be read, ends the script with status 1. Each says what was wrong and what to do.
+    """
     try:
-        return book_mnist(directory)
+        found = find_mnist(directory)
     except FileNotFoundError as error:
-        print(f"MNIST not found: {error}")
-        return None
+        if directory is not None:
+            parser.error(str(error))
+        parser.exit(1, f"{error}\nOr name the directory for this run with --mnist DIR.\n")
+    try:
+        return book_mnist(found)
+    except ValueError as error:
+        parser.exit(1, f"the MNIST files in {found} cannot be read: {error}\n")

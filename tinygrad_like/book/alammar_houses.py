@@ -141,22 +141,22 @@ def rows():
     ours = figures()
     table = ours["error table"]
     result = [exact_row("alammar: price per sq ft", f"${BOOK_PRICE_PER_SQFT}", f"${round(ours['price per sq ft'])}")]
-    book_text = " | ".join(_ints(BOOK_ERROR_TABLE[k]) for k in ("prediction", "error", "squared")) + \
-        f" | avg {BOOK_ERROR_TABLE['average']}"
-    our_text = " | ".join(_ints(table[k]) for k in ("prediction", "error", "squared")) + f" | avg {round(table['average'])}"
+    book_text = "; ".join(_ints(BOOK_ERROR_TABLE[k]) for k in ("prediction", "error", "squared")) + \
+        f"; avg {BOOK_ERROR_TABLE['average']}"
+    our_text = "; ".join(_ints(table[k]) for k in ("prediction", "error", "squared")) + f"; avg {round(table['average'])}"
     result.append(exact_row("alammar: 3-house error table (w=0.18)", book_text, our_text))
     fit = ours["with bias"]
     (_, _, best_mse) = fit["lstsq"]
     converged = abs(fit["mse"] - best_mse) <= 1e-6 * best_mse
     result.append(Row("alammar: with a bias, error below 799?", f"< {BOOK_ERROR_TARGET}",
                       f"{fit['mse']:.2f} (w={fit['weight']:.6f}, b={fit['bias']:.2f})",
-                      "yes (= least squares)" if converged and fit["mse"] < BOOK_ERROR_TARGET else "NO"))
+                      "yes (= lstsq)" if converged and fit["mse"] < BOOK_ERROR_TARGET else "NO"))
     ten = ours["ten houses"]
     lstsq_w, lstsq_b, _ = ten["lstsq"]
     same = np.allclose(ten["weights"] + [ten["bias"]], list(lstsq_w) + [lstsq_b], rtol=1e-6, atol=1e-6)
     result.append(info_row("alammar: 10 houses, area + bathrooms",
                            "w=[%.4f, %.3f] b=%.3f MSE %.1f" % (*ten["weights"], ten["bias"], ten["mse"]),
-                           "n/a (GD = lstsq ±1e-6)" if same else "NO (GD != lstsq)"))
+                           "n/a (= lstsq)" if same else "NO (GD != lstsq)"))
     for (x, book), (_, mine) in zip(BOOK_SOFTMAX, ours["softmax"]):
         name = f"alammar: softmax({x})"
         if tuple(x) in SOFTMAX_MISPRINTS:

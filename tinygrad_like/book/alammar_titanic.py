@@ -15,11 +15,13 @@
 3. A hidden ReLU layer (2 -> 8 ReLU -> 1 sigmoid), which the post only sketches ("never
    materialized"); it has no figure to compare with. Trained with Adam, same split.
 """
+import argparse
+import sys
 
 import numpy as np
 
 from tinygrad_like import manual_seed, nn, no_grad, optim
-from tinygrad_like.book._common import Row, close_row, default_titanic_csv, info_row
+from tinygrad_like.book._common import TITANIC_HELP, Row, close_row, info_row
 from tinygrad_like.data import embedded as E
 from tinygrad_like.data import load_titanic
 from tinygrad_like.nn import functional as F
@@ -39,11 +41,8 @@ def post_model():
 
 
 def load(csv_path=None, missing_age="median"):
-    path = csv_path or default_titanic_csv()
-    if path is None:
-        raise FileNotFoundError("Titanic train.csv not found: pass its path, or set TINYGRAD_LIKE_TITANIC "
-                                "(Kaggle's 'Titanic - Machine Learning from Disaster' train.csv)")
-    return load_titanic(path, missing_age=missing_age)
+    """The passengers of `csv_path`, or of the first train.csv found (see tinygrad_like.data.find_titanic_csv)."""
+    return load_titanic(csv_path, missing_age=missing_age)
 
 
 def accuracy(model, features, survived):
@@ -127,15 +126,24 @@ def _percent(counts):
     return f"{correct}/{total} = {correct / total:.1%}"
 
 
+def _sigmoid_row(ours):
+    return close_row("alammar: sigmoid(-1.63)", BOOK_SIGMOID[1], ours, 5e-12,
+                     shown=lambda v: "%.11g" % np.atleast_1d(v)[0])
+
+
+def rows_without_data():
+    """The demo's rows when train.csv is missing or unreadable: the worked sigmoid, which needs no
+    data, and the post's accuracy, skipped (the demo's notes say why)."""
+    return [_sigmoid_row(sigmoid_example()),
+            Row("alammar: titanic, post's weights (891 rows)", f"{BOOK_ACCURACY:.1%}", "-", "skipped")]
+
+
 def rows(csv_path=None):
-    try:
-        ours = figures(csv_path)
-    except FileNotFoundError:
-        return [Row("alammar titanic", "73.2%", "-", "skipped (train.csv not found)")]
+    """The demo's rows; raises FileNotFoundError or ValueError when train.csv is missing or unreadable."""
+    ours = figures(csv_path)
     correct, total = ours["post weights"]["all"]
     return [
-        close_row("alammar: sigmoid(-1.63)", BOOK_SIGMOID[1], ours["sigmoid(-1.63)"], 5e-12,
-                  shown=lambda v: "%.11g" % np.atleast_1d(v)[0]),
+        _sigmoid_row(ours["sigmoid(-1.63)"]),
         Row("alammar: titanic, post's weights (891 rows)", f"{BOOK_ACCURACY:.1%}", _percent(ours["post weights"]["all"]),
             "yes (to 0.1%)" if round(correct / total, 3) == BOOK_ACCURACY else "NO"),
         info_row("alammar: titanic, trained by us (held-out)", _percent(ours["trained"]["held-out"])),
@@ -143,12 +151,18 @@ def rows(csv_path=None):
     ]
 
 
-def main(csv_path=None):
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--titanic", metavar="CSV", help=TITANIC_HELP)
+    args = parser.parse_args(argv)
     try:
-        ours = figures(csv_path)
+        ours = figures(args.titanic)
     except FileNotFoundError as error:
-        print(error)
-        return
+        if args.titanic is not None:
+            parser.error(str(error))  # a path given that holds no train.csv: a usage error, status 2
+        parser.exit(1, f"{error}\nOr name the file for this run with --titanic CSV.\n")
+    except ValueError as error:
+        parser.exit(1, f"{error}\n")
     print(f"sigmoid(-1.63) = {ours['sigmoid(-1.63)']:.11g} (the post: {BOOK_SIGMOID[1]})")
     for name, note in (("post weights", f"w_age={E.TITANIC_POST_WEIGHTS[0]}, w_sex={E.TITANIC_POST_WEIGHTS[1]}, "
                                         f"b={E.TITANIC_POST_BIAS}; the post: {BOOK_ACCURACY:.1%}"),
@@ -157,7 +171,8 @@ def main(csv_path=None):
         accuracies = ours[name]
         print(f"{name}: all {_percent(accuracies['all'])}, first {TRAIN_ROWS} {_percent(accuracies['train'])}, "
               f"held-out {_percent(accuracies['held-out'])}  ({note})")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -15,9 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-
 from tinygrad_like import nn, no_grad, optim
-from tinygrad_like.book._common import book_mnist_or_explain, rows_as_tensors
+from tinygrad_like.book._common import MNIST_HELP, mnist_or_exit, rows_as_tensors
 from tinygrad_like.book.figures import save_weight_images
 from tinygrad_like.nn import functional as F
 from tinygrad_like.tensor import Tensor
@@ -56,13 +55,11 @@ def save_images(model, out_dir):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mnist", help="MNIST directory (default: tinygrad_like.data.default_mnist_dir())")
-    parser.add_argument("--out", default="book_figures", help="where to write the PNGs")
-    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--mnist", metavar="DIR", help=MNIST_HELP)
+    parser.add_argument("--out", default="book_figures", help="where to write the PNGs (default ./book_figures)")
+    parser.add_argument("--epochs", type=int, default=1, help="passes over the 1000 images (default 1)")
     args = parser.parse_args(argv)
-    data = book_mnist_or_explain(args.mnist)
-    if data is None:
-        return 0
+    data = mnist_or_exit(parser, args.mnist)
     model, accuracy = train(data, epochs=args.epochs)
     print(f"784 -> 10 network, {args.epochs} pass(es) over 1000 images: test accuracy {accuracy:.4f}")
     for path in save_images(model, args.out):

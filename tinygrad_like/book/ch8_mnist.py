@@ -53,7 +53,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tinygrad_like import nn, no_grad, optim
-from tinygrad_like.book._common import (BookDropout, BookReLU, Progress, book_linear, book_mnist_or_explain,
+from tinygrad_like.book._common import (MNIST_HELP, BookDropout, BookReLU, Progress, book_linear, mnist_or_exit,
                                         py3_str, rows_as_tensors, single_blas_thread, truncated)
 from tinygrad_like.data import book_mnist
 from tinygrad_like.nn import functional as F
@@ -73,6 +73,8 @@ SETUPS = {
     "dropout": Setup(hidden_size=100, alpha=0.005, iterations=300, batch_size=1, dropout=True),
     "batch": Setup(hidden_size=100, alpha=0.001, iterations=300, batch_size=100, dropout=True),
 }
+# The first printed rows only, for a quick check: I:0 and I:10 (I:0 for the slower mini-batch net)
+QUICK_ITERATIONS = {"plain": 11, "dropout": 11, "batch": 1}
 TITLES = {"plain": "3-layer net (784-40-10)", "dropout": "dropout net (784-100-10)",
           "batch": "mini-batch dropout net (784-100-10, batches of 100)"}
 
@@ -307,7 +309,8 @@ def run(kind="plain", relu="book", data=None, mnist_dir=None, iterations=None, p
                     row = Epoch(j, error / len(images), correct / len(images), test_error, test_accuracy)
                     result.append(row)
                     if on_row is not None:
-                        on_row(kind, row)
+                        with bar.paused():
+                            on_row(kind, row)
                 bar.update()
         finally:
             bar.close()
@@ -322,21 +325,30 @@ def figures(mnist_dir=None, kinds=tuple(SETUPS), relu="book", iterations=None, p
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Grokking Deep Learning chapter 8 on MNIST, as the notebook prints it.")
-    parser.add_argument("--mnist", help="directory with the 4 MNIST files (default: tinygrad_like.data.default_mnist_dir())")
-    parser.add_argument("--kind", choices=list(SETUPS) + ["all"], default="plain")
+    parser = argparse.ArgumentParser(description="Grokking Deep Learning chapter 8 on MNIST, as the notebook prints "
+                                     "it. By default only the first rows of each table (seconds); --full runs them all.")
+    parser.add_argument("--mnist", metavar="DIR", help=MNIST_HELP)
+    parser.add_argument("--kind", choices=list(SETUPS) + ["all"], default="plain",
+                        help="which network: " + "; ".join(f"{kind}: {TITLES[kind]}" for kind in SETUPS)
+                        + " (default: plain)")
     parser.add_argument("--relu", choices=["book", "true"], default="book",
-                        help="book: the notebook's relu (its gradient ignores the relu); true: nn.ReLU")
-    parser.add_argument("--iterations", type=int, default=None,
-                        help="stop after this many iterations (default: the book's 350 / 300, minutes)")
+                        help="book (default): the notebook's relu, whose gradient ignores the relu; true: nn.ReLU")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--iterations", type=int, metavar="N",
+                        help="stop after this many iterations (default: " + ", ".join(
+                            f"{count} for {kind}" for kind, count in QUICK_ITERATIONS.items())
+                        + ", which print the rows I:0 and I:10, or I:0)")
+    length.add_argument("--full", action="store_true",
+                        help="run the book's whole tables: " + ", ".join(
+                            f"{setup.iterations} iterations for {kind}" for kind, setup in SETUPS.items())
+                        + " (minutes each)")
     args = parser.parse_args(argv)
-    data = book_mnist_or_explain(args.mnist)
-    if data is None:
-        return 0
+    data = mnist_or_exit(parser, args.mnist)
     for kind in SETUPS if args.kind == "all" else [args.kind]:
+        iterations = args.iterations if args.iterations is not None else QUICK_ITERATIONS[kind]
         print(f"== {TITLES[kind]}, {args.relu} relu")
         start = time.time()
-        run(kind, args.relu, data, iterations=args.iterations,
+        run(kind, args.relu, data, iterations=None if args.full else iterations,
             on_row=lambda kind, row: print((" " if kind == "plain" else "") + format_row(kind, row), flush=True))
         print(f"({time.time() - start:.1f} s)")
     return 0

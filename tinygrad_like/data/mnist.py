@@ -78,13 +78,17 @@ def search_order(env_var, relative):
 def search(places, problem):
     """The first path of `places` where `problem(path)` finds nothing wrong, made absolute (it stays
     right if the working directory changes), and the lines of a report naming every place tried
-    before it with what was wrong there."""
-    report = []
+    before it with what was wrong there (a place met twice, e.g. from the checkout itself, once)."""
+    report, tried = [], set()
     for label, path in places:
+        absolute = None if path is None else os.path.abspath(path)
+        if absolute in tried:
+            continue
+        tried.add(absolute)
         trouble = "not set" if path is None else problem(path)
         if trouble is None:
-            return Path(os.path.abspath(path)), report
-        where = label if path is None or os.path.abspath(path) == label else f"{label} ({os.path.abspath(path)})"
+            return Path(absolute), report
+        where = label if absolute in (None, label) else f"{label} ({absolute})"
         report.append(f"  {where}: {trouble}")
     return None, report
 
