@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from tinygrad_like import data
+from tinygrad_like import Generator, data
 from tinygrad_like.data import (DataLoader, Dataset, TensorDataset, book_mnist, default_mnist_dir,
                                 default_titanic_csv, find_mnist, find_titanic_csv, load_mnist, load_titanic,
                                 mnist_places, read_idx, titanic_places)
@@ -701,6 +701,10 @@ def test_data_loader_batches_are_copies():
     assert x.min() == 0
 
 
+def seeded(seed):
+    return Generator().manual_seed(seed)
+
+
 def epoch_orders(loader, epochs=3):
     """Per epoch, the order of the dataset's rows (labels are the row numbers)."""
     return [np.concatenate([batch_y for _, batch_y in loader]).tolist() for _ in range(epochs)]
@@ -708,12 +712,12 @@ def epoch_orders(loader, epochs=3):
 
 def test_data_loader_shuffle_is_reproducible_and_new_each_epoch():
     x, y = np.arange(20, dtype=np.float64)[:, None] * 10, np.arange(20)
-    orders = epoch_orders(DataLoader(TensorDataset(x, y), batch_size=6, shuffle=True, seed=7))
-    assert orders == epoch_orders(DataLoader(TensorDataset(x, y), batch_size=6, shuffle=True, seed=7))
-    assert orders != epoch_orders(DataLoader(TensorDataset(x, y), batch_size=6, shuffle=True, seed=8))
+    orders = epoch_orders(DataLoader(TensorDataset(x, y), batch_size=6, shuffle=True, generator=seeded(7)))
+    assert orders == epoch_orders(DataLoader(TensorDataset(x, y), batch_size=6, shuffle=True, generator=seeded(7)))
+    assert orders != epoch_orders(DataLoader(TensorDataset(x, y), batch_size=6, shuffle=True, generator=seeded(8)))
     assert all(sorted(order) == list(range(20)) for order in orders)  # every row once per epoch
     assert orders[0] != orders[1] and orders[1] != orders[2] and orders[0] != list(range(20))
-    for batch_x, batch_y in DataLoader(TensorDataset(x, y), batch_size=6, shuffle=True, seed=7):
+    for batch_x, batch_y in DataLoader(TensorDataset(x, y), batch_size=6, shuffle=True, generator=seeded(7)):
         np.testing.assert_array_equal(batch_x[:, 0], batch_y * 10)  # rows stay paired
 
 
@@ -767,7 +771,7 @@ def test_data_loader_over_tensors():
     item_x, item_y = dataset[2]
     assert isinstance(item_x, Tensor) and isinstance(item_y, Tensor)
     np.testing.assert_array_equal(item_x.numpy(), x[2])
-    batches = list(DataLoader(dataset, batch_size=3, shuffle=True, seed=0))
+    batches = list(DataLoader(dataset, batch_size=3, shuffle=True, generator=seeded(0)))
     assert [batch_x.shape for batch_x, _ in batches] == [(3, 2), (3, 2), (1, 2)]
     for batch_x, batch_y in batches:
         assert isinstance(batch_x, Tensor) and isinstance(batch_y, Tensor)
@@ -785,5 +789,6 @@ def test_data_loader_stacks_tensor_items():
             return Tensor(features), label
 
     features, labels = next(iter(DataLoader(TensorSquares(3), batch_size=3)))
-    assert isinstance(features, Tensor) and isinstance(labels, np.ndarray)
+    assert isinstance(features, Tensor) and isinstance(labels, Tensor)  # Python ints too, as in PyTorch
+    assert labels.dtype == np.int64
     np.testing.assert_array_equal(features.numpy(), [[0, 0], [1, 1], [2, 4]])
