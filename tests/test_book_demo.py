@@ -89,6 +89,15 @@ def test_mnist_env_var_naming_no_mnist_is_reported_with_every_place(tmp_path, mo
     assert max(len(line) for line in out.splitlines()) <= 100
 
 
+def test_help_lists_the_places_searched(capsys):
+    with pytest.raises(SystemExit):
+        demo.main(["--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    for place in ("$TINYGRAD_LIKE_MNIST", "./data/mnist", "../shared/data/mnist", "~/.tinygrad_like/mnist",
+                  "$TINYGRAD_LIKE_TITANIC", "./data/titanic/train.csv", "~/.tinygrad_like/titanic/train.csv"):
+        assert place in help_text
+
+
 def test_summary_counts_each_status_from_the_rows():
     rows = [Row("a", "1", "1", "yes"), Row("b", "1", "1.5", "yes (±1)"), Row("c", "1", "2", "NO"),
             Row("d", "-", "3", "n/a"), Row("e", "73.2%", "-", "skipped")]

@@ -85,14 +85,14 @@ def test_mnist_examples_without_data_anywhere_list_every_place_searched(module, 
     assert "--mnist DIR" in message
 
 
-@pytest.mark.parametrize("name", ["ch8_mnist.py", "ch5_mnist_weights.py", "alammar_titanic.py"])
-def test_help_lists_the_places_searched(name, tmp_path):
+@pytest.mark.parametrize("name, variable, data", [("ch8_mnist.py", "$TINYGRAD_LIKE_MNIST", "mnist"),
+                                                   ("ch5_mnist_weights.py", "$TINYGRAD_LIKE_MNIST", "mnist"),
+                                                   ("alammar_titanic.py", "$TINYGRAD_LIKE_TITANIC", "titanic/train.csv")])
+def test_help_lists_the_places_searched(name, variable, data, tmp_path):
     help_text = " ".join(run_example(name, "--help", cwd=tmp_path).split())  # argparse wraps the lines
-    data = "titanic/train.csv" if name.startswith("alammar") else "mnist"
-    for place in (f"$TINYGRAD_LIKE_{'TITANIC' if data != 'mnist' else 'MNIST'}", f"./data/{data}",
-                  f"../shared/data/{data}", f"~/.tinygrad_like/{data}"):
+    for place in (variable, f"./data/{data}", f"../shared/data/{data}", f"~/.tinygrad_like/{data}"):
         assert place in help_text
-    assert "default_mnist_dir" not in help_text
+    assert "default_mnist_dir" not in help_text  # a function's name tells a user nothing
 
 
 def test_ch8_help_gives_the_defaults_it_uses_and_documents_full(tmp_path):

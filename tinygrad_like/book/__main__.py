@@ -94,7 +94,7 @@ def column_widths(rows, width=WIDTH):
 def print_table(rows, out=None, width=WIDTH):
     """The rows under a header, in columns that fit in `width`: a long cell wraps onto indented lines.
     Prints to `out`, default sys.stdout (looked up at the call, so that a redirection is followed)."""
-    out = out or sys.stdout
+    out = sys.stdout if out is None else out
     widths = column_widths(rows, width)
 
     def print_row(cells):

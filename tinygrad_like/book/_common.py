@@ -208,9 +208,9 @@ class Progress:
         their own, and is drawn again at the next update."""
         if self._bar is not None:
             self._bar.clear()
-        elif self.enabled:
+        elif self.enabled and self.stream.isatty():
             self._erase()
-            self._last = 0.0
+            self._last = 0.0  # so the next update draws it again
         try:
             yield
         finally:

@@ -287,7 +287,8 @@ def train_epoch(model, optimizer, images, labels, setup, image_rows=None, label_
 def run(kind="plain", relu="book", data=None, mnist_dir=None, iterations=None, progress=True, on_row=None):
     """Train the notebook's `kind` network; returns the rows it prints (a list of Epoch).
 
-    `data`: a `book_mnist(...)` tuple (loaded from `mnist_dir` or the default directory if None).
+    `data`: a `book_mnist(...)` tuple (if None, loaded from `mnist_dir` or the first place
+    `tinygrad_like.data.find_mnist` searches that holds MNIST).
     `iterations`: stop early (e.g. 11 for the rows I:0 and I:10); the row schedule stays the book's.
     `on_row(kind, row)` is called as each row is ready (e.g. to print it).
     """
