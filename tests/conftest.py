@@ -37,10 +37,11 @@ def mnist_dir():
     """The MNIST directory, found as the library, the demo and the examples find it
     (`tinygrad_like.data.find_mnist`); skips, listing every place searched, when there is none."""
     from tinygrad_like.data import find_mnist
+    from tinygrad_like.data.mnist import DOWNLOAD_HINT
     try:
         return find_mnist()
     except FileNotFoundError as error:
-        pytest.skip(str(error))
+        pytest.skip(str(error).replace("\n" + DOWNLOAD_HINT, ""))  # the places; the mirrors would repeat per test
 
 
 @pytest.fixture(scope="session")
