@@ -120,8 +120,8 @@ def find_mnist(directory=None) -> Path:
 
 
 def default_mnist_dir() -> Optional[Path]:
-    """The first of `mnist_places()` that holds the four MNIST files, or None.
-    `load_mnist()` without a directory uses it."""
+    """`find_mnist()`'s directory (the first of `mnist_places()` holding the four files), or None
+    where it would raise."""
     found, _ = search(mnist_places(), _mnist_trouble)
     return found
 
