@@ -771,18 +771,12 @@ def _assert_same(ours, theirs):
 
 # Differences of Tensor methods that are known and not yet resolved (the test fails once they are, so
 # that the entry is removed).
-KNOWN_DIFFERENCES = {
-    "clamp": "Tensor.clamp does not take tensor bounds yet", "clip": "Tensor.clip does not take tensor bounds yet"}
-
-
 @pytest.mark.torch
 @pytest.mark.parametrize("name", sorted(set(FUNCTIONS) - HAND_WRITTEN))
-def test_functions_match_torch_on_one_and_two_tensors(name, request):
+def test_functions_match_torch_on_one_and_two_tensors(name):
     """Every generated function that torch also accepts with one square matrix, or with two, gives torch's
     values, dtype and shape (positive inputs keep log and sqrt defined)."""
     torch = torch_module()
-    if name in KNOWN_DIFFERENCES:
-        request.applymarker(pytest.mark.xfail(reason=KNOWN_DIFFERENCES[name], strict=True))
     rng = np.random.default_rng(0)
     a, b = rng.uniform(0.5, 2.0, (3, 3)), rng.uniform(0.5, 2.0, (3, 3))
     calls = [pair for pair in (_call_both(name, torch, a), _call_both(name, torch, a, b)) if pair is not None]

@@ -22,7 +22,7 @@ from tinygrad_like.gradcheck import GradcheckError, gradcheck
 from tinygrad_like.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinygrad_like.random import Generator, default_generator, initial_seed, manual_seed, seed
 from tinygrad_like.serialization import load, save
-from tinygrad_like.tensor import Function, Size, Tensor, cat, stack, where
+from tinygrad_like.tensor import Function, ShapeError, Size, Tensor, cat, stack, where
 
 # Bound after the imports above, which load the submodule tinygrad_like.tensor: from here on the name
 # is PyTorch's function (`from tinygrad_like.tensor import Tensor` still reads the submodule).

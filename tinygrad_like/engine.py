@@ -24,7 +24,7 @@ import numpy as np
 
 next_sequence = itertools.count().__next__  # numbers nodes in creation order, and in-place changes among them
 
-_modified = {}  # id(base array) -> (creation number of its last in-place change, weakref to the array)
+_modified = {}  # id(base array) -> [creation number of its last in-place change, weakref to the array]
 _last_modified = -1  # the creation number of the latest in-place change
 
 
@@ -95,13 +95,16 @@ def backward(root, gradient=None, retain_graph=False):
 def mark_modified(array):
     """Record that `array`'s memory was changed in place (now, in the nodes' creation order)."""
     global _last_modified
-    sequence = next_sequence()
+    _last_modified = sequence = next_sequence()
     base = array if array.base is None else array.base
+    stamp = _modified.get(id(base))
+    if stamp is not None and stamp[1]() is base:  # the same memory again (a parameter, each step)
+        stamp[0] = sequence
+        return
     if len(_modified) > 4096:  # forget arrays that no longer exist
         for key in [key for key, (_, ref) in _modified.items() if ref() is None]:
             del _modified[key]
-    _modified[id(base)] = (sequence, weakref.ref(base))
-    _last_modified = sequence
+    _modified[id(base)] = [sequence, weakref.ref(base)]
 
 
 def _check_saved_unmodified(ctx):

@@ -13,7 +13,11 @@ import weakref
 import numpy as np
 
 from tinygrad_like import engine
+from tinygrad_like.device import CPU, check_device
+from tinygrad_like.device import device as Device
+from tinygrad_like.dtypes import to_dtype
 from tinygrad_like.grad_mode import GradMode
+from tinygrad_like.random import numpy_generator
 
 
 class ShapeError(ValueError, RuntimeError):
@@ -137,6 +141,20 @@ def _keep_old_values(node, start, tensor, old):
         stack += [p._ctx for p in ctx.parents if p._ctx is not None and p._ctx.sequence > start]
 
 
+def to_arguments(args, dtype=None, device=None):
+    """The dtype that PyTorch's to(dtype | device | (device, dtype) | tensor) asks for (None: keep it),
+    after checking the device."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif isinstance(arg, (str, Device)):
+            device = arg
+        else:
+            dtype = arg
+    check_device(device, "to")
+    return None if dtype is None else to_dtype(dtype, "to")
+
+
 def _op_error(op, error, inputs):
     shapes = ", ".join(f"{t.shape} {t.dtype}" for t in inputs)
     message = f"{op.__name__}: {error} [inputs: {shapes}]"
@@ -152,6 +170,9 @@ from tinygrad_like import ops  # noqa: E402  (the ops subclass Function, defined
 
 _next_sequence = engine.next_sequence
 _PYTHON_REALS = (int, float)
+_TYPE_NAMES = {np.dtype(name): f"{kind}Tensor" for name, kind in [
+    ("float32", "Float"), ("float64", "Double"), ("float16", "Half"), ("int64", "Long"), ("int32", "Int"),
+    ("int16", "Short"), ("int8", "Char"), ("uint8", "Byte"), ("bool", "Bool")]}
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 _DEFAULT_DTYPE = {0: np.dtype(bool), 1: np.dtype(np.int64), 2: np.dtype(np.float32), 3: np.dtype(np.complex64)}
 
@@ -205,7 +226,7 @@ class Tensor:
             raise TypeError(f"Tensor({data}) is ambiguous: PyTorch reads it as an uninitialised tensor of {data} "
                             f"elements; write tensor({data}) for the number, or zeros({data}) / empty({data})")
         python_data = dtype is None and not isinstance(data, (Tensor, np.ndarray, np.generic))
-        self._data = infer_array(data, np.float32 if python_data else dtype)
+        self._data = infer_array(data, np.float32 if python_data else to_dtype(dtype, "Tensor"))
         self.grad = None
         self._ctx = None
         self.requires_grad = False
@@ -341,10 +362,32 @@ class Tensor:
         self.requires_grad = requires_grad
         return self
 
-    # ---- dtype conversion -----------------------------------------------------------------------
+    # ---- dtype and device conversion ------------------------------------------------------------
+    device = CPU  # numpy computes on the CPU only
+    is_cuda = False
+
     def astype(self, dtype):
-        dtype = np.dtype(dtype)
+        dtype = to_dtype(dtype, "astype")
         return self if dtype == self._data.dtype else ops.Cast.apply(self, dtype=dtype)
+
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """PyTorch's to(): `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other_tensor)`; only the
+        CPU exists, so a device is checked and otherwise changes nothing."""
+        dtype = to_arguments(args, dtype, device)
+        result = self if dtype is None else self.astype(dtype)
+        return result.clone() if copy and result is self else result
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        check_device("cuda", "cuda")
+
+    def type(self, dtype=None):
+        """The PyTorch type name (e.g. 'torch.FloatTensor') without an argument, else a conversion."""
+        if dtype is None:
+            return f"torch.{_TYPE_NAMES.get(self.dtype, self.dtype.name)}"
+        return self.astype(dtype)
 
     def float(self):
         return self.astype(np.float32)
@@ -527,11 +570,11 @@ class Tensor:
         return self.fill_(0)
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        draw = _numpy_generator(generator).uniform(a, b, self.shape)
+        draw = numpy_generator(generator, "uniform_").uniform(a, b, self.shape)
         return self._inplace("uniform_", lambda x: _wrap(draw.astype(x.dtype)))
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        draw = _numpy_generator(generator).normal(mean, std, self.shape)
+        draw = numpy_generator(generator, "normal_").normal(mean, std, self.shape)
         return self._inplace("normal_", lambda x: _wrap(draw.astype(x.dtype)))
 
     def __iadd__(self, other):
@@ -587,6 +630,12 @@ class Tensor:
     def log(self):
         return ops.Log.apply(_floating(self))
 
+    def log10(self):
+        return self.log() * (1 / np.log(10))
+
+    def log2(self):
+        return self.log() * (1 / np.log(2))
+
     def sqrt(self):
         return ops.Sqrt.apply(_floating(self))
 
@@ -603,9 +652,13 @@ class Tensor:
         return ops.Relu.apply(self)
 
     def clip(self, min=None, max=None):
-        """Limit values to [min, max] (either may be None); the gradient flows where min <= x <= max."""
+        """Limit values to [min, max] (either may be None, or a tensor broadcasting against this one); the
+        gradient flows to x where min <= x <= max, else to the bound that was taken."""
         if min is None and max is None:
             raise ValueError("clip(): give at least one of min and max")
+        if isinstance(min, (Tensor, np.ndarray)) or isinstance(max, (Tensor, np.ndarray)):
+            out = self if min is None else where(_array(self < min), min, self)
+            return out if max is None else where(_array(self > max), max, out)
         return ops.Clip.apply(self, min=min, max=max)
 
     clamp = clip
@@ -934,12 +987,6 @@ def _shape(x):
     return np.shape(_array(x))
 
 
-def _numpy_generator(generator):
-    """The numpy Generator behind a `generator=` argument (None: the global one)."""
-    from tinygrad_like import random
-    if generator is None:
-        return random.generator()
-    return getattr(generator, "numpy_generator", generator)
 
 
 def _floating(tensor):

@@ -8,7 +8,8 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from tinygrad_like.nn.parameter import Parameter
-from tinygrad_like.tensor import Tensor
+from tinygrad_like.device import check_device
+from tinygrad_like.tensor import Tensor, to_arguments
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -146,9 +147,12 @@ class Module:
             parameter.requires_grad_(requires_grad)
         return self
 
-    def to(self, dtype):
-        """Convert every floating-point parameter, gradient and buffer to `dtype`, in place; returns self."""
-        dtype = np.dtype(dtype)
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """PyTorch's Module.to(dtype | device | (device, dtype) | tensor): convert every floating-point
+        parameter, gradient and buffer to the dtype, in place; returns self. Only the CPU exists."""
+        dtype = to_arguments(args, dtype, device)
+        if dtype is None:
+            return self
         for tensor in list(self.parameters()) + list(self.buffers()):
             if tensor._data.dtype.kind == "f":
                 tensor._data = tensor._data.astype(dtype)
@@ -161,6 +165,15 @@ class Module:
 
     def double(self):
         return self.to(np.float64)
+
+    def half(self):
+        return self.to(np.float16)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        check_device("cuda", "cuda")  # raises: there is no accelerator
 
     # ---- state ----------------------------------------------------------------------------------
     def state_dict(self):
