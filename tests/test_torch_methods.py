@@ -75,6 +75,11 @@ def test_integers_beside_index_arrays_keep_pytorch_axis_order():
     expected = np.zeros_like(a)
     expected[0, :, [1, 3]] = 1
     assert_close(t.grad, expected)
+    target = Tensor(a.copy())
+    with pytest.raises(IndexError, match=r"x\[0\]\[:, \[1, 2\]\] = v"):
+        target[0, :, [1, 3]] = 0.0
+    target[0][:, [1, 3]] = 0.0  # the two-step spelling changes the tensor through the view
+    assert_close(target, np.where(expected == 1, 0.0, a))
 
 
 @given(a=arrays(min_dims=1), data=st.data())

@@ -591,6 +591,10 @@ class Tensor:
 
     def __setitem__(self, index, value):
         index = _index(index)
+        if type(index) is tuple and _mixes_integers_and_arrays(index):
+            raise IndexError("assigning through integers mixed with index arrays (x[0, :, [1, 2]] = v) is not "
+                             "supported: numpy and PyTorch lay out the selection differently; index in two steps, "
+                             "x[0][:, [1, 2]] = v")
         value = value if isinstance(value, Tensor) else _wrap(np.asarray(value))
         self._inplace("__setitem__", lambda x: ops.Setitem.apply(x, value.astype(x.dtype), index=index))
 
