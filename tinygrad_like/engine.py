@@ -24,72 +24,212 @@ import numpy as np
 
 next_sequence = itertools.count().__next__  # numbers nodes in creation order, and in-place changes among them
 
+_leaf_hooks = {}  # id(leaf tensor) -> (weakref to it, its register_hook functions in order)
 _modified = {}  # id(base array) -> [creation number of its last in-place change, weakref to the array]
 _last_modified = -1  # the creation number of the latest in-place change
 
 
-def backward(root, gradient=None, retain_graph=False):
-    if not root.requires_grad:
-        raise RuntimeError(
-            f"backward(): this tensor (shape {root.shape}) does not require grad and has no graph; "
-            "create the leaves with requires_grad=True (and not under no_grad()) before computing it")
-    seed = _seed(root, gradient)
-    root_ctx = root._ctx
-    if root_ctx is None:
-        _accumulate_leaf_grads([(root, seed)])
-        return
-    if root_ctx.parents is None:
-        _raise_freed(root_ctx)
+def backward(root, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Tensor.backward: add d(root)/d(leaf) into the leaves' `.grad` (only into `inputs`' if given)."""
+    _backward([root], [gradient], retain_graph, create_graph, inputs)
 
-    pending = {root_ctx.sequence: [root_ctx, seed]}  # creation number -> [node, summed output gradient]
-    order = [-root_ctx.sequence]  # a heap: the most recently created node first
+
+def _backward(roots, gradients, retain_graph, create_graph, inputs):
+    targets = None if inputs is None else _as_targets(inputs, "backward")
+    found = run(roots, gradients, retain_graph, create_graph, targets)
+    for tensor, g in zip(targets or (), found or ()):
+        if g is not None:
+            _accumulate(tensor, g if create_graph else g.copy(), create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """autograd.grad: the gradients of `outputs` with respect to `inputs`, returned, not accumulated."""
+    outputs = [outputs] if _is_tensor(outputs) else list(outputs)
+    targets = _as_targets(inputs, "grad")
+    if grad_outputs is None or _is_tensor(grad_outputs):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad(): {len(grad_outputs)} grad_outputs for {len(outputs)} outputs; give one per output")
+    found = run(outputs, list(grad_outputs), retain_graph, create_graph, targets)
+    for i, g in enumerate(found):
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad(): input {i} (shape {targets[i].shape}) was not used to compute the outputs; "
+                               "pass allow_unused=True to get None for it")
+    return tuple(g if g is None or create_graph else _wrap_like(g) for g in found)
+
+
+def run(roots, gradients, retain_graph=None, create_graph=False, targets=None):
+    """Differentiate `roots` (seeded with `gradients`; None means ones for a one-element root).
+
+    Without `targets` the leaves' gradients are accumulated into their `.grad`; with them, the
+    gradients reaching those tensors are returned instead (None where none arrives). With
+    `create_graph`, gradients are Tensors and every backward is recorded (see _graph_mode).
+    """
+    if retain_graph is None:
+        retain_graph = create_graph
+    pending = {}  # creation number -> [node, summed output gradient]
+    order = []  # a heap of negated creation numbers: the most recently created node first
     leaf_grads = {}  # id(leaf) -> [leaf, summed gradient]
-    while order:
-        ctx, grad = pending.pop(-heappop(order))
-        if ctx.sequence < _last_modified:
-            _check_saved_unmodified(ctx)
-        if ctx.retained is not None:
-            _retain(ctx, grad)
-        grads = ctx.backward(ctx, grad)
-        if type(grads) is not tuple:
-            grads = (grads,)
-        parents = ctx.parents
-        if len(grads) != len(parents):
+    wanted = None if targets is None else {id(t._ctx if t._ctx is not None else t): i for i, t in enumerate(targets)}
+    found = [None] * len(targets or ())
+    for root, gradient in zip(roots, gradients):
+        if not root.requires_grad:
             raise RuntimeError(
-                f"{type(ctx).__name__}.backward returned {len(grads)} gradient(s) for {len(parents)} "
-                "input(s); return one gradient per input of forward (None where there is none)")
-        if not ctx.returns_new_arrays:
-            grads = _copy_held(ctx, grads)
-        for parent, needs_grad, g in zip(parents, ctx.needs_input_grad, grads):
-            if g is None or not needs_grad:
-                continue
-            like = parent._data
-            if type(g) is not np.ndarray:
-                g = np.asarray(g)
-            if g.shape != like.shape:
-                g = _unbroadcast(g, parent, ctx)
-            if g.dtype is not like.dtype and g.dtype != like.dtype:  # identity first: dtype == is slow
-                g = g.astype(like.dtype)
-            node = parent._ctx
-            if node is None:
-                entry = leaf_grads.get(id(parent))
-                if entry is None:
-                    leaf_grads[id(parent)] = [parent, g]
+                f"backward(): this tensor (shape {root.shape}) does not require grad and has no graph; "
+                "create the leaves with requires_grad=True (and not under no_grad()) before computing it")
+        _add_gradient(root, _seed(root, gradient, create_graph), pending, order, leaf_grads)
+    with _graph_mode(create_graph):
+        while order:
+            ctx, grad = pending.pop(-heappop(order))
+            if ctx.sequence < _last_modified:
+                _check_saved_unmodified(ctx)
+            if ctx.hooks is not None:
+                grad = _run_hooks(ctx.hooks, grad, create_graph)
+            if ctx.retained is not None:
+                _retain(ctx, grad, create_graph)
+            if wanted is not None and id(ctx) in wanted:
+                found[wanted[id(ctx)]] = grad
+            grads = _node_backward(ctx, grad) if create_graph else ctx.backward(ctx, grad)
+            if type(grads) is not tuple:
+                grads = (grads,)
+            parents = ctx.parents
+            if len(grads) != len(parents):
+                raise RuntimeError(
+                    f"{type(ctx).__name__}.backward returned {len(grads)} gradient(s) for {len(parents)} "
+                    "input(s); return one gradient per input of forward (None where there is none)")
+            if not ctx.returns_new_arrays and not create_graph:
+                grads = _copy_held(ctx, grads)
+            for parent, needs_grad, g in zip(parents, ctx.needs_input_grad, grads):
+                if g is None or not needs_grad:
+                    continue
+                like = parent._data
+                if create_graph:
+                    g = _fit_tensor(g, parent, ctx)
                 else:
-                    entry[1] = entry[1] + g  # out of place: `g` may be shared with other pending gradients
-                continue
-            entry = pending.get(node.sequence)
-            if entry is None:
-                if node.parents is None:
-                    _raise_freed(node)
-                pending[node.sequence] = [node, g]
-                heappush(order, -node.sequence)
-            else:
-                entry[1] = entry[1] + g
-        if not retain_graph:
-            ctx.parents = None  # marks the node as freed and drops the inputs and saved arrays
-            ctx.saved_tensors = None
-    _accumulate_leaf_grads(leaf_grads.values())
+                    if type(g) is not np.ndarray:
+                        g = np.asarray(g)
+                    if g.shape != like.shape:
+                        g = _unbroadcast(g, parent, ctx)
+                    if g.dtype is not like.dtype and g.dtype != like.dtype:  # identity first: dtype == is slow
+                        g = g.astype(like.dtype)
+                node = parent._ctx
+                if node is None:
+                    entry = leaf_grads.get(id(parent))
+                    if entry is None:
+                        leaf_grads[id(parent)] = [parent, g]
+                    else:
+                        entry[1] = entry[1] + g  # out of place: `g` may be shared with other pending gradients
+                    continue
+                entry = pending.get(node.sequence)
+                if entry is None:
+                    if node.parents is None:
+                        _raise_freed(node)
+                    pending[node.sequence] = [node, g]
+                    heappush(order, -node.sequence)
+                else:
+                    entry[1] = entry[1] + g
+            if not retain_graph:
+                ctx.parents = None  # marks the node as freed and drops the inputs and saved arrays
+                ctx.saved_tensors = None
+    if _leaf_hooks:
+        for entry in leaf_grads.values():
+            hooks = leaf_hooks(entry[0], create=False)
+            if hooks:
+                entry[1] = _run_hooks(hooks, entry[1], create_graph)
+    if wanted is None:
+        _accumulate_leaf_grads(leaf_grads.values(), create_graph)
+        return None
+    for leaf, g in leaf_grads.values():
+        if id(leaf) in wanted:
+            found[wanted[id(leaf)]] = g
+    return found
+
+
+def _add_gradient(root, seed, pending, order, leaf_grads):
+    ctx = root._ctx
+    if ctx is None:
+        entry = leaf_grads.get(id(root))
+        leaf_grads[id(root)] = [root, seed if entry is None else entry[1] + seed]
+        return
+    if ctx.parents is None:
+        _raise_freed(ctx)
+    entry = pending.get(ctx.sequence)
+    if entry is None:
+        pending[ctx.sequence] = [ctx, seed]
+        heappush(order, -ctx.sequence)
+    else:
+        entry[1] = entry[1] + seed
+
+
+def _as_targets(inputs, name):
+    targets = [inputs] if _is_tensor(inputs) else list(inputs)
+    for i, t in enumerate(targets):
+        if not _is_tensor(t) or not t.requires_grad:
+            raise RuntimeError(f"{name}(): input {i} does not require grad; only tensors in the graph have gradients")
+    return targets
+
+
+def _is_tensor(x):
+    return hasattr(x, "_ctx") and hasattr(x, "_data")
+
+
+# ---- create_graph: the backward pass recorded as a graph of its own ------------------------------------
+class _GraphMode:
+    """While a recorded backward runs: grad mode on (so the backward's Tensor ops are recorded), and
+    Tensor.__array__ refuses, so that a backward that quietly turns a Tensor into an array (and so
+    drops it from the recorded graph) fails loudly instead."""
+
+    depth = 0
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+
+    def __enter__(self):
+        if self.enabled:
+            from tinygrad_like.grad_mode import GradMode
+            self.previous, GradMode.enabled = GradMode.enabled, True
+            _GraphMode.depth += 1
+
+    def __exit__(self, *exc_info):
+        if self.enabled:
+            from tinygrad_like.grad_mode import GradMode
+            GradMode.enabled = self.previous
+            _GraphMode.depth -= 1
+
+
+_graph_mode = _GraphMode
+
+
+def _node_backward(ctx, grad):
+    """ctx.backward on Tensors: the saved arrays that are the node's inputs or its output become those
+    tensors (so the recorded backward is connected to the graph); other saved arrays stay constants."""
+    saved = ctx.saved_tensors
+    ctx.saved_tensors = tuple(_saved_as_tensor(ctx, array, grad) for array in saved)
+    try:
+        return ctx.backward(ctx, grad)
+    finally:
+        ctx.saved_tensors = saved
+
+
+def _saved_as_tensor(ctx, array, grad):
+    if not isinstance(array, np.ndarray):
+        return array
+    for parent in ctx.parents:
+        if parent._data is array:
+            return parent
+    if id(array) == ctx.output_id:  # the node's own output: a tensor produced by this node
+        output = grad._wrap(array)
+        output._ctx, output.requires_grad = ctx, True
+        return output
+    return array
+
+
+def _fit_tensor(g, parent, ctx):
+    if not _is_tensor(g):
+        g = parent._wrap(np.asarray(g))
+    if g.shape != parent._data.shape:
+        g = _unbroadcast(g, parent, ctx)
+    return g if g.dtype == parent._data.dtype else g.astype(parent._data.dtype)
 
 
 def mark_modified(array):
@@ -120,13 +260,53 @@ def _check_saved_unmodified(ctx):
                     "of x += y), or .clone() the tensor before changing it")
 
 
-def _retain(ctx, grad):
+def leaf_hooks(leaf, create=True):
+    """The list of a leaf's gradient hooks (made on first use; dropped when the leaf dies)."""
+    entry = _leaf_hooks.get(id(leaf))
+    if entry is not None and entry[0]() is leaf:
+        return entry[1]
+    if not create:
+        return None
+    key = id(leaf)
+    _leaf_hooks[key] = entry = (weakref.ref(leaf, lambda _: _leaf_hooks.pop(key, None)), [])
+    return entry[1]
+
+
+def _run_hooks(hooks, grad, create_graph):
+    """Call each hook with the gradient as a Tensor; a hook that returns a tensor replaces it."""
+    for hook in list(hooks):
+        result = hook(grad if create_graph else _wrap_like(grad))
+        if result is not None:
+            if tuple(result.shape) != tuple(grad.shape):
+                raise RuntimeError(f"a hook returned a gradient of shape {tuple(result.shape)} for a tensor whose "
+                                   f"gradient has shape {tuple(grad.shape)}; return one of the same shape")
+            grad = result if create_graph else np.array(result._data, dtype=grad.dtype)
+    return grad
+
+
+def _wrap_like(array):
+    from tinygrad_like.tensor import _wrap
+    return _wrap(array.copy())  # the hook's own tensor: changing it cannot touch the pending gradient
+
+
+def _retain(ctx, grad, create_graph):
     tensor = ctx.retained()
     if tensor is not None:
-        tensor.grad = tensor._wrap(grad.copy()) if tensor.grad is None else tensor._wrap(tensor.grad._data + grad)
+        _accumulate(tensor, grad if create_graph else grad.copy(), create_graph)
 
 
-def _seed(root, gradient):
+def _accumulate(tensor, g, create_graph):
+    """Add gradient `g` into tensor.grad (a Tensor of its own, or one in the recorded graph)."""
+    if create_graph:
+        g = g.clone()  # never hand one gradient tensor to two owners
+        tensor.grad = g if tensor.grad is None else tensor.grad + g
+    elif tensor.grad is None:
+        tensor.grad = tensor._wrap(g)
+    else:
+        tensor.grad._data = tensor.grad._data + g
+
+
+def _seed(root, gradient, create_graph=False):
     if gradient is None:
         if root._data.size != 1:
             raise RuntimeError(
@@ -135,13 +315,16 @@ def _seed(root, gradient):
                 f"backward(gradient) with an array of shape {root.shape}")
         seed = np.empty(root._data.shape, root._data.dtype)  # np.ones is a slow Python-level wrapper
         seed.fill(1)
-        return seed
-    seed = np.array(getattr(gradient, "data", gradient), dtype=root._data.dtype)  # a private copy
+        return root._wrap(seed) if create_graph else seed
+    if create_graph and _is_tensor(gradient):  # the gradient may itself be in a graph
+        seed = gradient if gradient.dtype == root._data.dtype else gradient.astype(root._data.dtype)
+    else:
+        seed = np.array(getattr(gradient, "_data", gradient), dtype=root._data.dtype)  # a private copy
     if seed.shape != root._data.shape:
         raise ValueError(
             f"backward(): the gradient has shape {seed.shape} but the tensor has shape {root.shape}; "
             "pass a gradient of exactly the tensor's shape")
-    return seed
+    return root._wrap(seed) if create_graph and not _is_tensor(seed) else seed
 
 
 def _raise_freed(ctx):
@@ -167,7 +350,10 @@ def sum_to_shape(g, shape):
     cannot have produced g's shape from `shape`."""
     extra = g.ndim - len(shape)
     if extra > 0 and g.shape[extra:] == shape:  # only leading axes added (a bias): one reduction, no keepdims
-        return np.asarray(np.add.reduce(g.reshape((-1,) + shape), axis=0))  # a 0-d sum is a numpy scalar
+        flat = g.reshape((-1,) + shape)
+        if type(g) is not np.ndarray:  # a Tensor, in a recorded backward
+            return flat.sum(axis=0)
+        return np.asarray(np.add.reduce(flat, axis=0))  # a 0-d sum is a numpy scalar
     if extra >= 0:
         axes = tuple(range(extra)) + tuple(
             extra + i for i, size in enumerate(shape) if size == 1 and g.shape[extra + i] != 1)
@@ -189,11 +375,14 @@ def _copy_held(ctx, grads):
                  for g in grads)
 
 
-def _accumulate_leaf_grads(leaf_grads):
+def _accumulate_leaf_grads(leaf_grads, create_graph=False):
     # A gradient array must belong to exactly one leaf: an in-place update of one .grad (by an optimizer
     # or a user) must never change another. Arrays are grouped by the memory they view.
     owners = set()
     for leaf, g in leaf_grads:
+        if create_graph:
+            _accumulate(leaf, g, create_graph)
+            continue
         owner = id(g if g.base is None else g.base)
         if owner in owners or g.base is leaf._data or g is leaf._data:
             g = g.copy()

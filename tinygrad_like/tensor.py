@@ -38,6 +38,23 @@ class Size(tuple):
         return Size(item) if isinstance(index, slice) else item
 
 
+class RemovableHandle:
+    """What register_hook and the module hooks return: remove() unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.remove()
+
+
 class ReturnTypes:
     """The named pairs PyTorch's max(dim) / min(dim) return."""
 
@@ -69,6 +86,8 @@ class Function:
     needs_input_grad = ()  # per input: does it require grad?
     saved_tensors = ()  # what forward saved with save_for_backward (numpy arrays)
     retained = None  # weakref to the output tensor when it called retain_grad()
+    hooks = None  # the output tensor's register_hook functions
+    output_id = None  # id() of the output array, set when the node is recorded
     returns_new_arrays = False  # set per subclass below; read by the engine
 
     def __init_subclass__(cls, **kwargs):
@@ -118,6 +137,7 @@ class Function:
         if True in needs and GradMode.enabled and data.dtype.kind == "f":
             ctx.parents = inputs
             ctx.sequence = _next_sequence()  # creation order: the engine's topological order
+            ctx.output_id = id(data)  # lets a recorded backward tell the output among the saved arrays
             out._ctx = ctx
             out.requires_grad = True
         else:
@@ -283,6 +303,10 @@ class Tensor:
         return self._data.item()
 
     def __array__(self, dtype=None, copy=None):
+        if engine._GraphMode.depth:
+            raise TypeError(f"a backward recorded with create_graph=True turned a tensor of shape {self.shape} into a "
+                            "numpy array, which would drop it from the recorded graph; write the backward with "
+                            "operators, Tensor methods and tinygrad_like.ops.dispatch")
         return np.array(self._data, dtype=dtype, copy=copy)
 
     def __len__(self):
@@ -322,12 +346,15 @@ class Tensor:
         return f"Tensor({body}{extras})"
 
     # ---- autograd -------------------------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=False):
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad`; `gradient` seeds a non-scalar self.
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (only the `inputs`' if given); `gradient`
+        seeds a non-scalar self.
 
-        The graph's saved arrays are freed afterwards unless `retain_graph=True`.
+        The graph's saved arrays are freed afterwards unless `retain_graph=True` (the default with
+        `create_graph=True`, which records the backward itself so that the gradients can be
+        differentiated again).
         """
-        engine.backward(self, gradient, retain_graph)
+        engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self):
         """The same data (shared memory), cut from the graph."""
@@ -344,6 +371,21 @@ class Tensor:
             raise RuntimeError(f"retain_grad(): this tensor (shape {self.shape}) does not require grad")
         if self._ctx is not None:
             self._ctx.retained = weakref.ref(self)
+
+    def register_hook(self, hook):
+        """Call hook(grad) whenever the gradient with respect to this tensor is computed; a hook that
+        returns a tensor replaces the gradient. Returns a handle whose remove() unregisters it."""
+        if not self.requires_grad:
+            raise RuntimeError(f"register_hook(): this tensor (shape {self.shape}) does not require grad, so no "
+                               "gradient is ever computed for it")
+        if self._ctx is None:
+            hooks = engine.leaf_hooks(self)
+        else:
+            if self._ctx.hooks is None:
+                self._ctx.hooks = []
+            hooks = self._ctx.hooks
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
 
     def clone(self):
         """A copy of the data, in the graph: the gradient flows back to this tensor."""

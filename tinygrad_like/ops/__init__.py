@@ -3,10 +3,10 @@ from tinygrad_like.ops.elementwise import (Abs, Add, Cast, Clip, Div, Dropout, E
                                            Pow, Relu, Sigmoid, Sqrt, Sub, Tanh, Where)
 from tinygrad_like.ops.linalg import Linear, MatMul
 from tinygrad_like.ops.loss import BCELoss, BCEWithLogitsLoss, MSELoss
-from tinygrad_like.ops.movement import Clone, Concatenate, Expand, Getitem, Reshape, Setitem, Transpose
+from tinygrad_like.ops.movement import Clone, Concatenate, Expand, Getitem, Reshape, ScatterAdd, Setitem, Transpose
 from tinygrad_like.ops.reduce import Max, Mean, Min, Sum
 from tinygrad_like.ops.softmax import LogSoftmax, Softmax
 
 __all__ = ["Abs", "Add", "BCELoss", "BCEWithLogitsLoss", "Cast", "Clip", "Clone", "Concatenate", "Div", "Dropout", "Exp", "Expand", "Getitem", "Linear", "Log",
            "LogSoftmax", "MatMul", "Max", "Maximum", "Mean", "Min", "Minimum", "MSELoss", "Mul", "Neg", "Pow", "Relu",
-           "Reshape", "Setitem", "Sigmoid", "Softmax", "Sqrt", "Sub", "Sum", "Tanh", "Transpose", "Where"]
+           "Reshape", "ScatterAdd", "Setitem", "Sigmoid", "Softmax", "Sqrt", "Sub", "Sum", "Tanh", "Transpose", "Where"]

@@ -1,6 +1,7 @@
 """Element-wise primitives. Inputs may broadcast; the engine sums gradients back to each input's shape."""
 import numpy as np
 
+from tinygrad_like.ops.dispatch import log, raw, where
 from tinygrad_like.random import dropout_mask
 from tinygrad_like.tensor import Function
 
@@ -87,8 +88,13 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, grad):
         base, exponent, out = ctx.saved_tensors
-        grad_base = grad * exponent * base ** (exponent - 1) if ctx.needs_input_grad[0] else None
-        grad_exponent = grad * out * np.log(base) if ctx.needs_input_grad[1] else None
+        grad_base = grad_exponent = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if ctx.needs_input_grad[0]:  # x ** 0 is constant: gradient 0, not 0 * inf at x = 0 (PyTorch's rule)
+                grad_base = where(raw(exponent) == 0, 0.0, grad * exponent * base ** (exponent - 1))
+            if ctx.needs_input_grad[1]:  # 0 ** y for y >= 0 is 0 or 1 around y: gradient 0, not 0 * -inf
+                flat = (raw(base) == 0) & (raw(exponent) >= 0)
+                grad_exponent = where(flat, 0.0, grad * out * log(where(flat, 1.0, base)))
         return grad_base, grad_exponent
 
 
@@ -145,7 +151,7 @@ class Abs(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * np.sign(ctx.saved_tensors[0])  # 0 at the kink, as in PyTorch
+        return grad * np.sign(raw(ctx.saved_tensors[0]))  # 0 at the kink, as in PyTorch
 
 
 class Tanh(Function):
@@ -185,7 +191,7 @@ class Relu(Function):
     def backward(ctx, grad):
         # sign(out) is the mask out > 0 in out's own dtype (out >= 0): a same-dtype product costs half of
         # a product with a bool mask. A NaN output sends NaN back, as the NaN loss above it does anyway.
-        return grad * np.sign(ctx.saved_tensors[0])
+        return grad * np.sign(raw(ctx.saved_tensors[0]))
 
 
 class Clip(Function):
@@ -199,7 +205,7 @@ class Clip(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x = ctx.saved_tensors[0]
+        x = raw(ctx.saved_tensors[0])
         low, high = ctx.bounds
         inside = np.ones(x.shape, dtype=bool)
         if low is not None:
@@ -222,8 +228,8 @@ class Maximum(Function):
 
     @classmethod
     def backward(cls, ctx, grad):
-        a, b = ctx.saved_tensors
-        grad_a = np.where(cls.winner_of_a(a, b), grad, np.where(a == b, grad * 0.5, 0))
+        a, b = (raw(x) for x in ctx.saved_tensors)
+        grad_a = where(cls.winner_of_a(a, b), grad, where(a == b, grad * 0.5, 0.0))
         return grad_a, grad - grad_a
 
 
@@ -242,10 +248,10 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        condition = ctx.saved_tensors[0]
+        condition = raw(ctx.saved_tensors[0])
         return (None,
-                np.where(condition, grad, 0) if ctx.needs_input_grad[1] else None,
-                np.where(condition, 0, grad) if ctx.needs_input_grad[2] else None)
+                where(condition, grad, 0.0) if ctx.needs_input_grad[1] else None,
+                where(condition, 0.0, grad) if ctx.needs_input_grad[2] else None)
 
 
 class Cast(Function):

@@ -1,6 +1,7 @@
 """Matrix products."""
 import numpy as np
 
+from tinygrad_like.ops.dispatch import expand_dims, raw
 from tinygrad_like.tensor import Function
 
 
@@ -10,6 +11,8 @@ def _product(a, b):
     and calls BLAS when the inner dimension is 1 (a one-sample weight gradient), where np.matmul
     loops in C, several times slower. np.matmul for the rest: other ranks, and a transposed `a`, as
     in the weight gradient x.T @ grad of a batch, where its BLAS call is up to 20% faster."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray:  # Tensors, in a recorded backward
+        return a @ b
     return a.dot(b) if a.ndim == 2 and a.flags.c_contiguous else np.matmul(a, b)
 
 
@@ -31,15 +34,15 @@ class MatMul(Function):
         b2 = b[:, None] if b.ndim == 1 else b
         grad2 = grad
         if a.ndim == 1:
-            grad2 = np.expand_dims(grad2, -2 if b.ndim > 1 else -1)
+            grad2 = expand_dims(grad2, -2 if b.ndim > 1 else -1)
         if b.ndim == 1:
-            grad2 = np.expand_dims(grad2, -1)
+            grad2 = expand_dims(grad2, -1)
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = np.matmul(grad2, np.swapaxes(b2, -1, -2))
+            grad_a = grad2 @ b2.swapaxes(-1, -2)
             grad_a = grad_a[..., 0, :] if a.ndim == 1 else grad_a
         if ctx.needs_input_grad[1]:
-            grad_b = np.matmul(np.swapaxes(a2, -1, -2), grad2)
+            grad_b = a2.swapaxes(-1, -2) @ grad2
             grad_b = grad_b[..., :, 0] if b.ndim == 1 else grad_b
         return grad_a, grad_b  # broadcast batch axes are summed away by the engine
 
@@ -69,6 +72,6 @@ class Linear(Function):
             if grad.ndim != 2:
                 grad, x = grad.reshape(-1, grad.shape[-1]), x.reshape(-1, x.shape[-1])
             # in the weight's memory layout, so that an optimizer's in-place update runs contiguously
-            grad_weight = _product(x.T, grad).T if weight.flags.f_contiguous else _product(grad.T, x)
+            grad_weight = _product(x.T, grad).T if raw(weight).flags.f_contiguous else _product(grad.T, x)
         grad_bias = grad if len(needs) > 2 and needs[2] else None  # summed to the bias's shape by the engine
         return (grad_x, grad_weight, grad_bias)[:len(needs)]

@@ -4,8 +4,9 @@ Each takes `reduction` = 'mean' | 'sum' | 'none' and returns the gradient for bo
 """
 import numpy as np
 
+from tinygrad_like.ops.dispatch import clamp_min, log, raw
 from tinygrad_like.ops.elementwise import stable_sigmoid
-from tinygrad_like.tensor import Function
+from tinygrad_like.tensor import Function, Tensor
 
 
 def _reduce(loss, reduction):
@@ -18,9 +19,10 @@ def _reduce(loss, reduction):
 
 def _reduction_scale(grad, size, reduction):
     """The upstream gradient as a per-element factor of the unreduced loss: for a scalar loss a Python
-    float (one cheap multiplication that keeps the loss's dtype), else the gradient array."""
-    if reduction == "none":
-        return grad
+    float (one cheap multiplication that keeps the loss's dtype), else the gradient array (or Tensor, in
+    a recorded backward, where the upstream gradient may itself be differentiated)."""
+    if reduction == "none" or isinstance(grad, Tensor):
+        return grad / size if reduction == "mean" else grad
     return float(grad) / size if reduction == "mean" else float(grad)
 
 
@@ -31,7 +33,7 @@ class MSELoss(Function):
     def forward(ctx, input, target, reduction="mean"):
         diff = input - target
         ctx.reduction = reduction
-        ctx.save_for_backward(diff)
+        ctx.save_for_backward(input, target)  # not diff: a recorded backward must reach the inputs
         if reduction == "none":
             return diff * diff
         squares = np.vdot(diff, diff)  # the sum of squares in one BLAS call, without a squared copy
@@ -39,8 +41,9 @@ class MSELoss(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        diff = ctx.saved_tensors[0]
-        grad_input = diff * (2 * _reduction_scale(grad, diff.size, ctx.reduction))
+        input, target = ctx.saved_tensors
+        diff = input - target
+        grad_input = diff * (2 * _reduction_scale(grad, raw(diff).size, ctx.reduction))
         return grad_input, -grad_input if ctx.needs_input_grad[1] else None
 
 
@@ -58,8 +61,9 @@ class BCEWithLogitsLoss(Function):
     @staticmethod
     def backward(ctx, grad):
         logits, target = ctx.saved_tensors
-        scale = _reduction_scale(grad, logits.size, ctx.reduction)
-        return ((stable_sigmoid(logits) - target) * scale,
+        scale = _reduction_scale(grad, raw(logits).size, ctx.reduction)
+        probabilities = logits.sigmoid() if isinstance(logits, Tensor) else stable_sigmoid(logits)
+        return ((probabilities - target) * scale,
                 -logits * scale if ctx.needs_input_grad[1] else None)
 
 
@@ -67,7 +71,7 @@ def _clamped_log(x):
     """max(log x, -100), PyTorch's clamp. Clamping the log (not x at e^-100, a float64 scalar that promoted
     float32 losses to float64 and is subnormal in float32) keeps the dtype; log(0) = -inf is expected."""
     with np.errstate(divide="ignore"):
-        return np.maximum(np.log(x), -100)
+        return clamp_min(log(x), -100)
 
 
 class BCELoss(Function):
@@ -79,12 +83,13 @@ class BCELoss(Function):
         log_p = _clamped_log(probabilities)
         log_not_p = _clamped_log(1 - probabilities)
         ctx.reduction = reduction
-        ctx.save_for_backward(probabilities, target, log_p, log_not_p)
+        ctx.save_for_backward(probabilities, target)
         return _reduce(-(target * log_p + (1 - target) * log_not_p), reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        p, target, log_p, log_not_p = ctx.saved_tensors
-        scale = _reduction_scale(grad, p.size, ctx.reduction)
-        grad_p = scale * (p - target) / np.maximum(p * (1 - p), 1e-12)
-        return grad_p, scale * (log_not_p - log_p) if ctx.needs_input_grad[1] else None
+        p, target = ctx.saved_tensors
+        scale = _reduction_scale(grad, raw(p).size, ctx.reduction)
+        grad_p = scale * (p - target) / clamp_min(p * (1 - p), 1e-12)
+        grad_target = scale * (_clamped_log(1 - p) - _clamped_log(p)) if ctx.needs_input_grad[1] else None
+        return grad_p, grad_target

@@ -1,6 +1,7 @@
 """Primitives that move, select or join elements without arithmetic."""
 import numpy as np
 
+from tinygrad_like.ops.dispatch import put, scatter_add, split
 from tinygrad_like.tensor import Function
 
 
@@ -41,7 +42,7 @@ class Transpose(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.transpose(np.argsort(ctx.axes))
+        return grad.transpose(tuple(np.argsort(ctx.axes)))
 
 
 class Expand(Function):
@@ -54,10 +55,6 @@ class Expand(Function):
         return grad  # the engine sums it back to the input's shape
 
 
-def _is_integer_array(index):
-    return isinstance(index, np.ndarray) and index.dtype.kind in "iu"
-
-
 class Getitem(Function):
     """x[index] for basic slices, integer arrays (repeats accumulate) and boolean masks."""
 
@@ -68,14 +65,21 @@ class Getitem(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out = np.zeros(ctx.input_shape, dtype=ctx.input_dtype)
-        index = ctx.index
-        parts = index if isinstance(index, tuple) else (index,)
-        if any(_is_integer_array(part) for part in parts):
-            np.add.at(out, index, grad)  # an index may repeat: every occurrence adds its gradient
-        else:
-            out[index] = grad
-        return out
+        return scatter_add(ctx.input_shape, ctx.input_dtype, ctx.index, grad)
+
+
+class ScatterAdd(Function):
+    """zeros(shape) with `values` added at [index], repeats adding up: Getitem's backward as an op, so
+    that a recorded backward can be differentiated again (its own backward is Getitem's forward)."""
+
+    @staticmethod
+    def forward(ctx, values, shape, index):
+        ctx.index = index
+        return scatter_add(shape, values.dtype, index, values)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.index]
 
 
 class Setitem(Function):
@@ -91,8 +95,7 @@ class Setitem(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        grad_x = grad.copy()
-        grad_x[ctx.index] = 0  # overwritten elements do not reach the output
+        grad_x = put(grad, ctx.index, 0)  # overwritten elements do not reach the output
         return grad_x, grad[ctx.index]  # the engine sums the value's gradient over its broadcasting
 
 
@@ -105,4 +108,4 @@ class Concatenate(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return tuple(np.split(grad, ctx.split_points, axis=ctx.axis))
+        return split(grad, ctx.split_points, ctx.axis)

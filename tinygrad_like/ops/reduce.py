@@ -1,6 +1,7 @@
 """Reductions over numpy-style axes (None, an int or a tuple), with or without keepdims."""
 import numpy as np
 
+from tinygrad_like.ops.dispatch import broadcast_array, expand_dims, raw
 from tinygrad_like.tensor import Function
 
 
@@ -10,7 +11,7 @@ def _grad_to_input_shape(grad, ndim, axis, keepdims):
         return grad
     if axis is None:
         return grad.reshape((1,) * ndim)
-    return np.expand_dims(grad, axis)
+    return expand_dims(grad, axis)
 
 
 class Sum(Function):
@@ -21,9 +22,7 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out = np.empty(ctx.shape, grad.dtype)  # a real array, not a broadcast view: it may become a .grad
-        out[...] = _grad_to_input_shape(grad, len(ctx.shape), ctx.axis, ctx.keepdims)
-        return out
+        return broadcast_array(_grad_to_input_shape(grad, len(ctx.shape), ctx.axis, ctx.keepdims), ctx.shape)
 
 
 class Mean(Sum):
@@ -52,7 +51,7 @@ class Max(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, out = ctx.saved_tensors
+        x, out = (raw(a) for a in ctx.saved_tensors)  # which elements won: a constant of the graph
         out = _grad_to_input_shape(out, x.ndim, ctx.axis, ctx.keepdims)
         grad = _grad_to_input_shape(grad, x.ndim, ctx.axis, ctx.keepdims)
         winners = x == out

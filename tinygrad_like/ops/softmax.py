@@ -1,6 +1,7 @@
 """Softmax and log-softmax, fused: shifting by the maximum keeps logits of any size finite."""
 import numpy as np
 
+from tinygrad_like.ops.dispatch import exp
 from tinygrad_like.tensor import Function
 
 
@@ -35,4 +36,4 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         out = ctx.saved_tensors[0]
-        return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
+        return grad - exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
