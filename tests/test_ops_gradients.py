@@ -18,8 +18,8 @@ from tinygrad_like.testing import (arrays, assert_close, axes, basic_indices, bo
 
 
 # ---- helpers ------------------------------------------------------------------------------------
-# Tighter than gradcheck's defaults (1e-5, 1e-3): central differences on these smooth float64 functions
-# are good to ~1e-9, and a gradient that is 0.1% off must fail.
+# gradcheck's defaults, spelt out: central differences on these smooth float64 functions are good to
+# ~1e-9, and a gradient that is 0.1% off must fail.
 GRAD_ATOL, GRAD_RTOL = 1e-6, 1e-6
 
 

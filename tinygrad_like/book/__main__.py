@@ -7,8 +7,9 @@ minute; `--full` runs the whole tables (350 / 300 iterations: several minutes ea
 thread during them). Prints one table (network | the book's figure | ours | match), at most 100
 characters wide, and saves PNGs into `--out` (default ./book_figures): learning curves, the chapter 5
 weight images and a diagram of each network (matplotlib and tqdm are the optional extra
-`pip install 'tinygrad_like[plot]'`). Exit status: 0; 1 when a row does not match or a data file
-cannot be read; 2 when a path given on the command line holds no data.
+`pip install 'tinygrad_like[plot]'`, or `pip install -e '.[plot]'` in a checkout). Exit status: 0; 1
+when a row does not match or a data file cannot be read; 2 when a path given on the command line
+holds no data.
 """
 import argparse
 import re

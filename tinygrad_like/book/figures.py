@@ -1,7 +1,8 @@
 """Pictures for the demo: learning curves, weight images, and a box diagram of each network.
 
-matplotlib is optional (`pip install 'tinygrad_like[plot]'`). Without it, weight images are still
-written by a small PNG encoder here (zlib only); curves and diagrams need matplotlib.
+matplotlib is optional (`pip install 'tinygrad_like[plot]'`, or `pip install -e '.[plot]'` in a
+checkout). Without it, weight images are still written by a small PNG encoder here (zlib only);
+curves and diagrams need matplotlib.
 """
 import struct
 import zlib
@@ -11,7 +12,7 @@ import numpy as np
 
 from tinygrad_like import nn
 
-PLOT_HINT = "pip install 'tinygrad_like[plot]'"
+PLOT_HINT = "pip install 'tinygrad_like[plot]' (in a checkout: pip install -e '.[plot]')"
 
 
 def have_matplotlib():
