@@ -93,7 +93,13 @@ def test_0d_tensors_accept_axis_0_and_minus_1():
     t = Tensor(np.array(2.0))
     for dim in (0, -1):
         assert t.squeeze(dim).shape == () and t.transpose(dim, dim).shape == ()
-        assert t.sum(dim).shape == ()
+        expected = {"sum": 2.0, "mean": 2.0, "amax": 2.0, "amin": 2.0, "logsumexp": 2.0, "softmax": 1.0,
+                    "log_softmax": 0.0}
+        for reduce, value in expected.items():
+            assert_close(getattr(t, reduce)(dim), value)
+        assert t.argmax(dim).item() == 0 and t.argmin(dim).item() == 0
+        values, indices = t.max(dim)
+        assert values.item() == 2.0 and indices.item() == 0 and t.min(dim).values.item() == 2.0
 
 
 @given(data=st.data())

@@ -766,7 +766,9 @@ class Tensor:
         if axis is not None:
             if not isinstance(axis, (int, np.integer)):
                 raise TypeError(f"{name}(): axis must be one int or None, got {axis!r} (tensor of shape {self.shape})")
-            axis = _axis_index(axis, self.ndim, self.shape, name)
+            axis = _axis_index(axis, builtins.max(self.ndim, 1), self.shape, name)  # 0-d: 0 and -1, as PyTorch
+            if self.ndim == 0:
+                axis = None
         if (self._data.size if axis is None else self.shape[axis]) == 0:
             raise ValueError(f"{name}(): nothing to choose from along axis {axis} of a tensor of shape {self.shape}")
         return Tensor._wrap(np.asarray(reducer(self._data, axis=axis, keepdims=keepdims), dtype=np.int64))
