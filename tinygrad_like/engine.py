@@ -63,7 +63,7 @@ def run(roots, gradients, retain_graph=None, create_graph=False, targets=None):
 
     Without `targets` the leaves' gradients are accumulated into their `.grad`; with them, the
     gradients reaching those tensors are returned instead (None where none arrives). With
-    `create_graph`, gradients are Tensors and every backward is recorded (see _graph_mode).
+    `create_graph`, gradients are Tensors and every backward is recorded (see _GraphMode).
     """
     if retain_graph is None:
         retain_graph = create_graph
@@ -78,59 +78,11 @@ def run(roots, gradients, retain_graph=None, create_graph=False, targets=None):
                 f"backward(): this tensor (shape {root.shape}) does not require grad and has no graph; "
                 "create the leaves with requires_grad=True (and not under no_grad()) before computing it")
         _add_gradient(root, _seed(root, gradient, create_graph), pending, order, leaf_grads)
-    with _graph_mode(create_graph):
-        while order:
-            ctx, grad = pending.pop(-heappop(order))
-            if ctx.sequence < _last_modified:
-                _check_saved_unmodified(ctx)
-            if ctx.hooks is not None:
-                grad = _run_hooks(ctx.hooks, grad, create_graph)
-            if ctx.retained is not None:
-                _retain(ctx, grad, create_graph)
-            if wanted is not None and id(ctx) in wanted:
-                found[wanted[id(ctx)]] = grad
-            grads = _node_backward(ctx, grad) if create_graph else ctx.backward(ctx, grad)
-            if type(grads) is not tuple:
-                grads = (grads,)
-            parents = ctx.parents
-            if len(grads) != len(parents):
-                raise RuntimeError(
-                    f"{type(ctx).__name__}.backward returned {len(grads)} gradient(s) for {len(parents)} "
-                    "input(s); return one gradient per input of forward (None where there is none)")
-            if not ctx.returns_new_arrays and not create_graph:
-                grads = _copy_held(ctx, grads)
-            for parent, needs_grad, g in zip(parents, ctx.needs_input_grad, grads):
-                if g is None or not needs_grad:
-                    continue
-                like = parent._data
-                if create_graph:
-                    g = _fit_tensor(g, parent, ctx)
-                else:
-                    if type(g) is not np.ndarray:
-                        g = np.asarray(g)
-                    if g.shape != like.shape:
-                        g = _unbroadcast(g, parent, ctx)
-                    if g.dtype is not like.dtype and g.dtype != like.dtype:  # identity first: dtype == is slow
-                        g = g.astype(like.dtype)
-                node = parent._ctx
-                if node is None:
-                    entry = leaf_grads.get(id(parent))
-                    if entry is None:
-                        leaf_grads[id(parent)] = [parent, g]
-                    else:
-                        entry[1] = entry[1] + g  # out of place: `g` may be shared with other pending gradients
-                    continue
-                entry = pending.get(node.sequence)
-                if entry is None:
-                    if node.parents is None:
-                        _raise_freed(node)
-                    pending[node.sequence] = [node, g]
-                    heappush(order, -node.sequence)
-                else:
-                    entry[1] = entry[1] + g
-            if not retain_graph:
-                ctx.parents = None  # marks the node as freed and drops the inputs and saved arrays
-                ctx.saved_tensors = None
+    if create_graph:
+        with _GraphMode():
+            _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_graph)
+    else:
+        _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_graph)
     if _leaf_hooks:
         for entry in leaf_grads.values():
             hooks = leaf_hooks(entry[0], create=False)
@@ -143,6 +95,62 @@ def run(roots, gradients, retain_graph=None, create_graph=False, targets=None):
         if id(leaf) in wanted:
             found[wanted[id(leaf)]] = g
     return found
+
+
+def _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_graph):
+    """The backward pass proper: each node in reverse creation order, once, with its summed gradient."""
+    while order:
+        ctx, grad = pending.pop(-heappop(order))
+        if ctx.sequence < _last_modified:
+            _check_saved_unmodified(ctx)
+        if ctx.hooks is not None:
+            grad = _run_hooks(ctx.hooks, grad, create_graph)
+        if ctx.retained is not None:
+            _retain(ctx, grad, create_graph)
+        if wanted is not None and id(ctx) in wanted:
+            found[wanted[id(ctx)]] = grad
+        grads = _node_backward(ctx, grad) if create_graph else ctx.backward(ctx, grad)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        parents = ctx.parents
+        if len(grads) != len(parents):
+            raise RuntimeError(
+                f"{type(ctx).__name__}.backward returned {len(grads)} gradient(s) for {len(parents)} "
+                "input(s); return one gradient per input of forward (None where there is none)")
+        if not ctx.returns_new_arrays and not create_graph:
+            grads = _copy_held(ctx, grads)
+        for parent, needs_grad, g in zip(parents, ctx.needs_input_grad, grads):
+            if g is None or not needs_grad:
+                continue
+            like = parent._data
+            if create_graph:
+                g = _fit_tensor(g, parent, ctx)
+            else:
+                if type(g) is not np.ndarray:
+                    g = np.asarray(g)
+                if g.shape != like.shape:
+                    g = _unbroadcast(g, parent, ctx)
+                if g.dtype is not like.dtype and g.dtype != like.dtype:  # identity first: dtype == is slow
+                    g = g.astype(like.dtype)
+            node = parent._ctx
+            if node is None:
+                entry = leaf_grads.get(id(parent))
+                if entry is None:
+                    leaf_grads[id(parent)] = [parent, g]
+                else:
+                    entry[1] = entry[1] + g  # out of place: `g` may be shared with other pending gradients
+                continue
+            entry = pending.get(node.sequence)
+            if entry is None:
+                if node.parents is None:
+                    _raise_freed(node)
+                pending[node.sequence] = [node, g]
+                heappush(order, -node.sequence)
+            else:
+                entry[1] = entry[1] + g
+        if not retain_graph:
+            ctx.parents = None  # marks the node as freed and drops the inputs and saved arrays
+            ctx.saved_tensors = None
 
 
 def _add_gradient(root, seed, pending, order, leaf_grads):
@@ -181,23 +189,15 @@ class _GraphMode:
 
     depth = 0
 
-    def __init__(self, enabled):
-        self.enabled = enabled
-
     def __enter__(self):
-        if self.enabled:
-            from tinygrad_like.grad_mode import GradMode
-            self.previous, GradMode.enabled = GradMode.enabled, True
-            _GraphMode.depth += 1
+        from tinygrad_like.grad_mode import GradMode
+        self.previous, GradMode.enabled = GradMode.enabled, True
+        _GraphMode.depth += 1
 
     def __exit__(self, *exc_info):
-        if self.enabled:
-            from tinygrad_like.grad_mode import GradMode
-            GradMode.enabled = self.previous
-            _GraphMode.depth -= 1
-
-
-_graph_mode = _GraphMode
+        from tinygrad_like.grad_mode import GradMode
+        GradMode.enabled = self.previous
+        _GraphMode.depth -= 1
 
 
 def _node_backward(ctx, grad):

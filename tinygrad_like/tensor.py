@@ -749,10 +749,12 @@ class Tensor:
     def take_along_dim(self, indices, dim):
         """Elements at `indices` along `dim` (numpy's take_along_axis); repeated indices add gradients."""
         indices = _array(indices)
-        dim = _axis_index(dim, self.ndim, self.shape, "take_along_dim")
+        dim = _axis_index(dim, builtins.max(self.ndim, 1), self.shape, "take_along_dim")
+        if self.ndim == 0:  # dim 0 / -1 of a 0-d tensor, as PyTorch allows: the one element
+            return self
         grid = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
         grid[dim] = indices
-        return self[tuple(grid)] if self.ndim else self
+        return self[tuple(grid)]
 
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """int64 indices of the first maximum along one axis (of the flattened tensor if None); no graph."""
