@@ -11,7 +11,8 @@ import pytest
 
 from tinygrad_like import GradcheckError, gradcheck, nn, optim
 from tinygrad_like.book import ch8_mnist
-from tinygrad_like.book._common import BookDropout, BookReLU, BookReLUFunction, Progress, rows_as_tensors
+from tinygrad_like.book._common import (BookDropout, BookReLU, BookReLUFunction, Progress, book_linear,
+                                        rows_as_tensors)
 from tinygrad_like.tensor import Tensor
 
 PUBLISHED_PLAIN = [
@@ -154,6 +155,50 @@ def test_book_dropout_draws_numpys_legacy_masks_and_back_propagates_the_mask_onl
     layer.eval()
     state = np.random.get_state()[1].copy()
     assert layer(x) is x and np.array_equal(np.random.get_state()[1], state)  # eval: identity, no draw
+
+
+def test_book_batch_linear_backward_reads_the_updated_weight_where_linear_raises():
+    weights = np.array([[0.5, -1.0], [2.0, 0.25], [-0.5, 1.5]])  # the book's (in, out) layout
+    x_data = np.array([[1.0, 2.0, -1.0]])
+    gradients = {}
+    for name, layer_class in [("stock", nn.Linear), ("book", ch8_mnist.BookBatchLinear)]:
+        layer = book_linear(weights, layer_class)
+        x = Tensor(x_data, requires_grad=True)
+        loss = layer(x).sum()
+        loss.backward(retain_graph=True)
+        gradients[name] = x.grad.numpy().copy()
+        optimizer = optim.SGD(layer.parameters(), lr=0.1)
+        optimizer.step()  # changes the weight in place after the forward pass
+        optimizer.zero_grad()
+        x.grad = None
+        if name == "stock":
+            with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+                loss.backward()
+            continue
+        loss.backward()  # the same graph again: through the updated weight, as the notebook's loop does
+        updated = layer.weight.numpy()
+        np.testing.assert_array_equal(x.grad.numpy(), np.ones((1, 2)) @ updated)
+        assert not np.allclose(x.grad.numpy(), np.ones((1, 2)) @ weights.T)  # not forward's weight
+        fresh = book_linear(updated.T)  # a new forward pass with the stock layer gives the same gradients
+        x_fresh = Tensor(x_data, requires_grad=True)
+        fresh(x_fresh).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), x_fresh.grad.numpy())
+        np.testing.assert_array_equal(layer.weight.grad.numpy(), fresh.weight.grad.numpy())
+    np.testing.assert_array_equal(gradients["book"], gradients["stock"])  # before any change: the same
+
+
+def test_book_batch_linear_is_linears_gradient_while_the_weight_is_unchanged():
+    rng = np.random.default_rng(2)
+    x = Tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    weight = Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    assert gradcheck(ch8_mnist.BookBatchLinearFunction.apply, x, weight)
+
+
+def test_only_the_batch_network_uses_book_batch_linear():
+    for kind in ch8_mnist.SETUPS:
+        linears = [layer for layer in ch8_mnist.build(kind) if isinstance(layer, nn.Linear)]
+        assert len(linears) == 2
+        assert all(isinstance(layer, ch8_mnist.BookBatchLinear) == (kind == "batch") for layer in linears)
 
 
 def _numpy_book_loop(images, labels, setup, epochs):

@@ -43,8 +43,9 @@ def py3_str(x):
 
 
 # ---- the book's weights in PyTorch's layout ----------------------------------------------------------
-def book_linear(weights_in_out):
-    """A float64 `nn.Linear(in, out, bias=False)` holding the book's (in, out) matrix.
+def book_linear(weights_in_out, layer=nn.Linear):
+    """A float64 `nn.Linear(in, out, bias=False)` holding the book's (in, out) matrix (or a `layer`
+    of the same constructor, such as chapter 8's `BookBatchLinear`).
 
     The book multiplies `layer.dot(weights)` with weights of shape (in, out); PyTorch's Linear
     computes `x @ weight.T` with weight (out, in), so the weight is the book's matrix transposed.
@@ -54,7 +55,7 @@ def book_linear(weights_in_out):
     weights = np.array(weights_in_out, dtype=np.float64)
     if weights.ndim == 1:  # the book's one-output vectors: weights[i] belongs to input i
         weights = weights[:, None]
-    linear = nn.Linear(weights.shape[0], weights.shape[1], bias=False).double()
+    linear = layer(weights.shape[0], weights.shape[1], bias=False).double()
     linear.weight.data = weights.T
     return linear
 

@@ -7,7 +7,8 @@ The networks are those of the book's published chapter 8 notebook, rebuilt from 
     dropout  nn.Sequential(nn.Linear(784, 100, bias=False), BookReLU(), BookDropout(),
                            nn.Linear(100, 10, bias=False))
              alpha 0.005, 300 iterations, one image at a time
-    batch    the dropout network, alpha 0.001, 300 iterations, batches of 100
+    batch    the dropout network with BookBatchLinear for nn.Linear (see below),
+             alpha 0.001, 300 iterations, batches of 100
 
 on the first 1000 training images (pixels / 255) with one-hot labels, tested on all 10000 test
 images. The weights are the notebook's draws (`np.random.seed(1)`, then
@@ -37,10 +38,11 @@ Two more quirks of the notebook, both kept (both are needed for the published nu
 - in the batch network, the delta and weight updates sit inside the `for k in range(batch_size)`
   loop that counts correct predictions: every batch is applied 100 times, with the delta from the
   one forward pass and the hidden delta recomputed through the updated second-layer weights. Here
-  that is 100 `loss.backward(retain_graph=True)` + `optimizer.step()` on one forward graph. It works
-  because `optimizer.step()` updates the weights in place and the graph holds those very arrays
-  (PyTorch would refuse: it checks saved tensors for in-place changes); the effective learning rate
-  is about 0.1, not 0.001.
+  that is 100 `loss.backward(retain_graph=True)` + `optimizer.step()` on one forward graph, with
+  `BookBatchLinear` layers: the stock Linear op (like PyTorch's) refuses to differentiate through a
+  weight that an optimizer step changed after the forward pass, while `BookBatchLinear`'s backward
+  reads the weight as the previous step left it, as the notebook's `layer_2_delta.dot(weights_1_2.T)`
+  does. The effective learning rate is about 0.1, not 0.001.
 
 The test pass runs all 10000 images as one batch (the notebook goes one image at a time); the
 printed figures are the same.
@@ -57,7 +59,7 @@ from tinygrad_like.book._common import (MNIST_HELP, BookDropout, BookReLU, Progr
                                         py3_str, rows_as_tensors, single_blas_thread, truncated)
 from tinygrad_like.data import book_mnist
 from tinygrad_like.nn import functional as F
-from tinygrad_like.tensor import Tensor
+from tinygrad_like.tensor import Function, Tensor
 
 
 class Setup(NamedTuple):
@@ -210,6 +212,47 @@ class Epoch(NamedTuple):
     test_accuracy: float
 
 
+class BookBatchLinearFunction(Function):
+    """x @ weight.T (2-D x) whose backward uses the weight's values at backward time, not forward's.
+
+    The stock Linear op saves the weight, and backward raises if the weight was changed in place
+    after the forward pass (an optimizer step), since its gradient would then mix two weights.
+    The notebook's batch loop makes exactly that mix: it back-propagates the same forward pass 100
+    times, each time through `weights_1_2` as the previous update left it. So this op does not save
+    the weight; backward reads it through its input tensor (`ctx.parents[1]`). With no change in
+    between, the gradient is Linear's (gradcheck passes); after a change it is not the gradient of
+    the forward pass that ran, which is the notebook's behaviour and the point of the op.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight):
+        ctx.save_for_backward(x)  # not the weight: backward must see its current values
+        return x.dot(weight.T)  # the notebook's layer_1.dot(weights_1_2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        weight = ctx.parents[1].numpy()  # the live array, as the latest optimizer step left it
+        grad_x = grad.dot(weight) if ctx.needs_input_grad[0] else None  # layer_2_delta.dot(weights_1_2.T)
+        # layer_1.T.dot(layer_2_delta), transposed to the weight's (out, in) shape
+        grad_weight = x.T.dot(grad).T if ctx.needs_input_grad[1] else None
+        return grad_x, grad_weight
+
+
+class BookBatchLinear(nn.Linear):
+    """A bias-free `nn.Linear` for the batch network's repeated backward passes: see
+    `BookBatchLinearFunction`. Only `build("batch")` uses it; the other networks run one backward
+    per forward pass and use the stock layer."""
+
+    def __init__(self, in_features, out_features, bias=False, dtype=np.float32):
+        if bias:
+            raise ValueError("BookBatchLinear has no bias (the notebook's layers have none)")
+        super().__init__(in_features, out_features, bias=False, dtype=dtype)
+
+    def forward(self, x):
+        return BookBatchLinearFunction.apply(x, self.weight)
+
+
 def book_weights(hidden_size, seed=1):
     """The notebook's initial weights, (784, hidden) and (hidden, 10); re-seeds numpy's global RNG."""
     np.random.seed(seed)
@@ -222,10 +265,12 @@ def build(kind="plain", relu="book", seed=1):
     """The network of `kind` with the notebook's starting weights (drawn with `np.random.seed(seed)`)."""
     setup = SETUPS[kind]
     weights_0_1, weights_1_2 = book_weights(setup.hidden_size, seed)
-    layers = [book_linear(weights_0_1), BookReLU() if relu == "book" else nn.ReLU()]
+    # the batch loop differentiates each forward pass 100 times through updated weights (see train_epoch)
+    linear = nn.Linear if setup.batch_size == 1 else BookBatchLinear
+    layers = [book_linear(weights_0_1, linear), BookReLU() if relu == "book" else nn.ReLU()]
     if setup.dropout:
         layers.append(BookDropout())
-    layers.append(book_linear(weights_1_2))
+    layers.append(book_linear(weights_1_2, linear))
     return nn.Sequential(*layers)
 
 
@@ -277,7 +322,9 @@ def train_epoch(model, optimizer, images, labels, setup, image_rows=None, label_
         error += squared_error.item()
         correct += int((output.numpy().argmax(axis=1) == labels[start:start + size].argmax(axis=1)).sum())
         loss = 0.5 * squared_error / size  # the notebook's delta: (label - output) / batch_size
-        for k in range(size):  # the notebook's indentation quirk: the update runs once per image
+        # The notebook's indentation quirk: the update runs once per image of the batch, each backward
+        # pass through the weights as the previous step left them (the model's BookBatchLinear layers)
+        for k in range(size):
             optimizer.zero_grad()
             loss.backward(retain_graph=k < size - 1)
             optimizer.step()
