@@ -35,8 +35,8 @@ def linear(input, weight, bias=None):
     return ops.Linear.apply(input, weight) if bias is None else ops.Linear.apply(input, weight, bias)
 
 
-def relu(input):
-    return input.relu()
+def relu(input, inplace=False):
+    return input.relu_() if inplace else input.relu()
 
 
 def sigmoid(input):
@@ -55,8 +55,9 @@ def log_softmax(input, dim=-1):
     return input.log_softmax(dim)
 
 
-def dropout(input, p=0.5, training=True):
-    """Zero each element with probability p and scale the rest by 1/(1-p) (inverted dropout)."""
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1/(1-p) (inverted dropout); with
+    inplace=True the result is written into `input`, which is returned (PyTorch's rules for in-place ops)."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0:
@@ -64,6 +65,8 @@ def dropout(input, p=0.5, training=True):
     if input._data.dtype.kind != "f":
         raise TypeError(f"dropout: the input must be floating point, got {input.dtype}; convert it with "
                         ".float() or .double()")
+    if inplace:
+        return input._inplace("dropout_", lambda x: ops.Dropout.apply(x, p=p))
     return ops.Dropout.apply(input, p=p)
 
 

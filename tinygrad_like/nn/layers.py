@@ -39,8 +39,17 @@ class Linear(Module):
 
 
 class ReLU(Module):
+    """max(x, 0); with inplace=True the result is written into x, as PyTorch's ReLU(inplace=True)."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, x):
-        return x.relu()
+        return x.relu_() if self.inplace else x.relu()
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
@@ -89,16 +98,17 @@ class Identity(Module):
 
 class Dropout(Module):
     """Inverted dropout: in training, zero each element with probability p and scale the rest by
-    1/(1-p); in eval mode, the identity."""
+    1/(1-p) (into x itself with inplace=True); in eval mode, the identity."""
 
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
         self.p = p
+        self.inplace = inplace
 
     def forward(self, x):
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(x, self.p, self.training, self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}"
