@@ -367,5 +367,6 @@ def test_bad_reduction_string_in_the_functional_forms(function, x, target):
         function(Tensor(x), target, reduction="elementwise_mean")
 
 
-def test_loss_repr_shows_the_reduction():
+def test_loss_repr_shows_a_reduction_other_than_the_default_as_pytorch_does():
     assert repr(nn.CrossEntropyLoss(reduction="sum")) == "CrossEntropyLoss(reduction='sum')"
+    assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"

@@ -296,7 +296,7 @@ def test_repr_of_nested_containers_indents_each_level():
         "Sequential(\n"
         "  (0): Flatten(start_dim=1, end_dim=-1)\n"
         "  (1): Sequential(\n"
-        "    (0): Dropout(p=0.25)\n"
+        "    (0): Dropout(p=0.25, inplace=False)\n"
         "    (1): Softmax(dim=1)\n"
         "  )\n"
         ")")

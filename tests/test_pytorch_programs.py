@@ -772,10 +772,6 @@ def ids(value):
     return str(value)
 
 
-ZERO_D_GRAD = ("the gradient of a 0-d leaf is a numpy scalar, not a 0-d array, once it accumulated twice (a second "
-               "backward into an existing .grad, or a parameter used twice in one graph): engine.py adds the two "
-               "0-d arrays with +, which numpy returns as a scalar; so p.grad.zero_() raises TypeError in np.copyto "
-               "and p.grad.numpy() is np.float32 (PyTorch: a 0-d tensor, zero_() works, numpy() is a 0-d array)")
 # (program, its arguments, the fraction of the first loss that the last must be below)
 TRAINING_PROGRAMS = [
     (polynomial_manual_gradients, {}, 0.1),
@@ -794,20 +790,16 @@ TRAINING_PROGRAMS = [
     (regression_with_optimizer, {"optimizer": "RMSprop centered momentum", "steps": 60}, 0.1),
     (dynamic_net, {}, 0.5),
     (inplace_activations, {}, 0.2),
+    (polynomial_autograd, {"reset": "grad.zero_()"}, 0.1),  # 0-d gradients accumulated twice stay arrays
 ]
-ZERO_GRAD_IN_PLACE = (polynomial_autograd, {"reset": "grad.zero_()"})
 
 
-@pytest.mark.parametrize("program, kwargs, factor", [
-    *TRAINING_PROGRAMS,
-    pytest.param(*ZERO_GRAD_IN_PLACE, 0.1, marks=pytest.mark.xfail(strict=True, raises=TypeError, reason=ZERO_D_GRAD)),
-], ids=ids)
+@pytest.mark.parametrize("program, kwargs, factor", TRAINING_PROGRAMS, ids=ids)
 def test_program_trains(program, kwargs, factor):
     result = run_ours(program, **kwargs)
     assert trains(result["losses"], factor), result["losses"][::20]
 
 
-@pytest.mark.xfail(strict=True, reason=ZERO_D_GRAD)
 def test_dynamic_net_gradients_are_0d_arrays():
     result = run_ours(dynamic_net, steps=3)
     assert all(type(grad) is np.ndarray and grad.shape == () for grad in result["grads"])
@@ -922,15 +914,6 @@ GAPS = {
                               "tensors (TypeError: unsupported operand type(s) for &)", (AttributeError, TypeError)),
     clipped_training: _xfail("no torch.nn.utils (clip_grad_norm_) and no Tensor.norm()", AttributeError),
     masked_attention: _xfail("no torch.bmm, torch.tril or Tensor.masked_fill", AttributeError),
-    printed_dropout_and_loss: _xfail(
-        "print(): Dropout shows 'Dropout(p=0.25)' and a loss 'CrossEntropyLoss(reduction='mean')'; PyTorch's text "
-        "is 'Dropout(p=0.25, inplace=False)' and 'CrossEntropyLoss()' (tests/test_nn.py::"
-        "test_repr_of_nested_containers_indents_each_level and tests/test_losses.py::"
-        "test_loss_repr_shows_the_reduction expect tinygrad_like's)", AssertionError),
-    backward_after_step: _xfail("backward checks every array a node saved: Linear's saved weight, changed by "
-                                "optimizer.step(), raises 'modified by an in-place operation' although the input "
-                                "needs no gradient; PyTorch saves (and checks) only what the needed gradients "
-                                "use, and computes the weight's gradient", RuntimeError),
 }
 GAP_CHECKS = {
     polynomial_fit_of_torch_sin: lambda r: trains(r["losses"], 0.9),
@@ -944,17 +927,16 @@ GAP_CHECKS = {
 }
 
 
-@pytest.mark.parametrize("program", [pytest.param(program, marks=mark) for program, mark in GAPS.items()], ids=ids)
-def test_program_with_a_gap(program):
+@pytest.mark.parametrize("program", [pytest.param(program, marks=GAPS.get(program, ())) for program in GAP_CHECKS],
+                         ids=ids)
+def test_program_that_once_hit_a_gap(program):
     assert GAP_CHECKS[program](run_ours(program))
 
 
 # ---- the tests: against PyTorch ----------------------------------------------------------------------
 @pytest.mark.torch
 @pytest.mark.parametrize("program, kwargs", [
-    *[(program, kwargs) for program, kwargs, _ in TRAINING_PROGRAMS if program is not dynamic_net],
-    pytest.param(*ZERO_GRAD_IN_PLACE, marks=pytest.mark.xfail(strict=True, raises=TypeError, reason=ZERO_D_GRAD)),
-    pytest.param(dynamic_net, {}, marks=pytest.mark.xfail(strict=True, reason=ZERO_D_GRAD)),
+    *[(program, kwargs) for program, kwargs, _ in TRAINING_PROGRAMS],
     (blob_classifier, {"p_drop": 0.0}),
     (tensor_idioms, {}),
     (initialisation, {}),
@@ -966,8 +948,8 @@ def test_program_matches_pytorch(program, kwargs):
 
 @pytest.mark.torch
 def test_dynamic_net_trajectory_matches_pytorch():
-    """The losses and weights of the dynamic net, without the gradients' type (see ZERO_D_GRAD): SGD's
-    momentum on 0-d parameters once diverged silently from PyTorch."""
+    """The losses and weights of the dynamic net: SGD's momentum on 0-d parameters once diverged silently
+    from PyTorch."""
     ours, theirs = run_both(dynamic_net)
     for key in ("losses", "state", "string", "shapes"):
         assert_same(ours[key], theirs[key], key)

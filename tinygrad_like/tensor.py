@@ -371,6 +371,8 @@ class Tensor:
             raise RuntimeError(f"retain_grad(): this tensor (shape {self.shape}) does not require grad")
         if self._ctx is not None:
             self._ctx.retained = weakref.ref(self)
+            if self._ctx.hooks is None:  # the engine looks at a node's hooks first, then at `retained`
+                self._ctx.hooks = []
 
     def register_hook(self, hook):
         """Call hook(grad) whenever the gradient with respect to this tensor is computed; a hook that

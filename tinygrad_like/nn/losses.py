@@ -14,8 +14,8 @@ class _Loss(Module):
     def forward(self, input, target):
         return type(self).function(input, target, reduction=self.reduction)
 
-    def extra_repr(self):
-        return f"reduction={self.reduction!r}"
+    def extra_repr(self):  # PyTorch shows a loss's reduction only when it is not the default
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
 
 
 class MSELoss(_Loss):

@@ -21,29 +21,32 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        needs = ctx.needs_input_grad  # keep only what the needed gradients read, as PyTorch does
+        ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
+        ctx.ndims = a.ndim, b.ndim
         return _product(a, b) if b.ndim == 2 else np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        if a.ndim == 2 and b.ndim == 2:  # the common case, without the promotions below
+        a_ndim, b_ndim = ctx.ndims
+        if a_ndim == 2 and b_ndim == 2:  # the common case, without the promotions below
             return (_product(grad, b.T) if ctx.needs_input_grad[0] else None,
                     _product(a.T, grad) if ctx.needs_input_grad[1] else None)
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        grad2 = grad
-        if a.ndim == 1:
-            grad2 = expand_dims(grad2, -2 if b.ndim > 1 else -1)
-        if b.ndim == 1:
+        grad2 = grad  # with the axes that promoting 1-D operands to matrices added
+        if a_ndim == 1:
+            grad2 = expand_dims(grad2, -2 if b_ndim > 1 else -1)
+        if b_ndim == 1:
             grad2 = expand_dims(grad2, -1)
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
+            b2 = b[:, None] if b_ndim == 1 else b
             grad_a = grad2 @ b2.swapaxes(-1, -2)
-            grad_a = grad_a[..., 0, :] if a.ndim == 1 else grad_a
+            grad_a = grad_a[..., 0, :] if a_ndim == 1 else grad_a
         if ctx.needs_input_grad[1]:
+            a2 = a[None, :] if a_ndim == 1 else a
             grad_b = a2.swapaxes(-1, -2) @ grad2
-            grad_b = grad_b[..., :, 0] if b.ndim == 1 else grad_b
+            grad_b = grad_b[..., :, 0] if b_ndim == 1 else grad_b
         return grad_a, grad_b  # broadcast batch axes are summed away by the engine
 
 
@@ -56,7 +59,9 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):
-        ctx.save_for_backward(x, weight)
+        needs = ctx.needs_input_grad  # keep only what the needed gradients read, as PyTorch does
+        ctx.save_for_backward(x if needs[1] else None, weight if needs[0] else None)
+        ctx.weight_is_column_major = weight.flags.f_contiguous
         out = _product(x, weight.T)
         if bias is not None:
             out += bias  # `out` is a fresh array
@@ -72,6 +77,6 @@ class Linear(Function):
             if grad.ndim != 2:
                 grad, x = grad.reshape(-1, grad.shape[-1]), x.reshape(-1, x.shape[-1])
             # in the weight's memory layout, so that an optimizer's in-place update runs contiguously
-            grad_weight = _product(x.T, grad).T if raw(weight).flags.f_contiguous else _product(grad.T, x)
+            grad_weight = _product(x.T, grad).T if ctx.weight_is_column_major else _product(grad.T, x)
         grad_bias = grad if len(needs) > 2 and needs[2] else None  # summed to the bias's shape by the engine
         return (grad_x, grad_weight, grad_bias)[:len(needs)]
