@@ -13,7 +13,7 @@ Every program runs twice:
   shapes, printed text and Python values exactly, and the class of the exceptions raised.
 
 A program that hits a gap in tinygrad_like is marked xfail(strict=True) with the gap as its reason, so
-it turns into a failure (to be unmarked) once the gap is closed.
+it turns into a failure (to be unmarked) once the gap is closed; GAP_CHECKS holds those that did.
 """
 import math
 import random
@@ -903,18 +903,6 @@ def test_shape_error_is_a_runtime_error(case):
         run_ours(shape_error, case=case)
 
 
-def _xfail(reason, raises=None):
-    return pytest.mark.xfail(strict=True, reason=reason, raises=raises)
-
-
-GAPS = {
-    polynomial_fit_of_torch_sin: _xfail("tinygrad_like has no sin (nor cos): torch.sin(x) raises AttributeError",
-                                        AttributeError),
-    comparing_tensors: _xfail("no torch.equal / torch.allclose, no Tensor.all() / any(), and no & | ~ on bool "
-                              "tensors (TypeError: unsupported operand type(s) for &)", (AttributeError, TypeError)),
-    clipped_training: _xfail("no torch.nn.utils (clip_grad_norm_) and no Tensor.norm()", AttributeError),
-    masked_attention: _xfail("no torch.bmm, torch.tril or Tensor.masked_fill", AttributeError),
-}
 GAP_CHECKS = {
     polynomial_fit_of_torch_sin: lambda r: trains(r["losses"], 0.9),
     comparing_tensors: lambda r: r["equal"] and r["allclose"] and r["all"] and r["any"]
@@ -927,8 +915,7 @@ GAP_CHECKS = {
 }
 
 
-@pytest.mark.parametrize("program", [pytest.param(program, marks=GAPS.get(program, ())) for program in GAP_CHECKS],
-                         ids=ids)
+@pytest.mark.parametrize("program", list(GAP_CHECKS), ids=ids)
 def test_program_that_once_hit_a_gap(program):
     assert GAP_CHECKS[program](run_ours(program))
 
@@ -996,7 +983,7 @@ def test_shape_error_class_matches_pytorch(case):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("program", [pytest.param(program, marks=mark) for program, mark in GAPS.items()], ids=ids)
-def test_program_with_a_gap_matches_pytorch(program):
+@pytest.mark.parametrize("program", list(GAP_CHECKS), ids=ids)
+def test_program_that_once_hit_a_gap_matches_pytorch(program):
     ours, theirs = run_both(program)
     assert_same(ours, theirs)

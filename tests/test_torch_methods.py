@@ -195,3 +195,84 @@ def test_in_place_semantics_match_pytorch():
         with pytest.raises(RuntimeError, match="modified by an inplace operation|modified by an in-place operation"):
             y.sum().backward()
     assert_close(results[0], results[1], rtol=1e-12, atol=1e-12)
+
+
+# ---- ops PyTorch programs reach for: trigonometry, norms, triangles, masks, logic ---------------------
+SMOOTH = {
+    "sin": (lambda t: t.sin(), np.sin),
+    "cos": (lambda t: t.cos(), np.cos),
+    "tan": (lambda t: (t * 0.4).tan(), lambda a: np.tan(a * 0.4)),  # |0.4 x| < 1.2: away from the poles
+    "norm": (lambda t: t.norm(), lambda a: np.sqrt(np.sum(a * a))),
+    "norm_p1": (lambda t: (t + 5).norm(p=1), lambda a: np.sum(np.abs(a + 5))),
+    "norm_p3": (lambda t: (t + 5).norm(p=3), lambda a: np.sum(np.abs(a + 5) ** 3) ** (1 / 3)),
+}
+
+
+@pytest.mark.parametrize("name", SMOOTH)
+@given(a=arrays(max_value=3.0))
+def test_smooth_ops_values_and_gradients(name, a):
+    ours, reference = SMOOTH[name]
+    assume(name != "norm" or np.sum(a * a) > 1e-6)  # away from the norm's kink at 0
+    assert_close(ours(Tensor(a)), reference(a), rtol=1e-10, atol=1e-12)
+    assert tl.gradcheck(ours, Tensor(a, requires_grad=True))
+
+
+@given(a=arrays(min_dims=1), data=st.data())
+def test_norm_over_dims_and_its_gradient_at_zero(a, data):
+    dim = data.draw(st.integers(-a.ndim, a.ndim - 1))
+    keepdim = data.draw(st.booleans())
+    assert_close(Tensor(a).norm(dim=dim, keepdim=keepdim), np.linalg.norm(a, axis=dim, keepdims=keepdim))
+    zero = Tensor(np.zeros(3), requires_grad=True)
+    zero.norm().backward()
+    assert_close(zero.grad, [0.0, 0.0, 0.0])  # PyTorch's subgradient, not nan
+
+
+@given(a=arrays(min_dims=2), diagonal=st.integers(-2, 2))
+def test_triangles_and_masked_fill(a, diagonal):
+    assert_close(Tensor(a).tril(diagonal), np.tril(a, diagonal))
+    assert_close(Tensor(a).triu(diagonal), np.triu(a, diagonal))
+    x = Tensor(a, requires_grad=True)
+    assert tl.gradcheck(lambda t: t.tril(diagonal) * 2 + t.triu(diagonal), x)
+    mask = a > 0
+    assert_close(Tensor(a).masked_fill(Tensor(mask), -1.0), np.where(mask, -1.0, a))
+    assert tl.gradcheck(lambda t: t.masked_fill(Tensor(mask), 0.5), x)
+    filled = Tensor(a.copy())
+    filled.masked_fill_(Tensor(mask), 0.0)
+    assert_close(filled, np.where(mask, 0.0, a))
+
+
+def test_logic_and_comparisons():
+    a, b = tl.tensor([True, False, True]), tl.tensor([True, True, False])
+    assert (a & b).tolist() == [True, False, False] and (a | b).tolist() == [True, True, True]
+    assert (a ^ b).tolist() == [False, True, True] and (~a).tolist() == [False, True, False]
+    assert a.logical_and(b).tolist() == [True, False, False] and a.logical_not().tolist() == [False, True, False]
+    assert a.any().item() and not a.all().item() and a.all(dim=0).shape == ()
+    assert (tl.tensor([[1, 0], [1, 1]]) > 0).all(dim=1).tolist() == [False, True]
+    x = Tensor([1.0, 2.0])
+    assert x.equal(Tensor([1.0, 2.0])) and not x.equal(Tensor([1.0, 2.5])) and not x.equal(Tensor([1.0]))
+    assert x.allclose(x + 1e-9) and not x.allclose(x + 1e-3) and x.isclose(Tensor([1.0, 3.0])).tolist() == [True, False]
+    with pytest.raises(TypeError, match=r"& is a bitwise operation on bool and integer tensors.*float32"):
+        x & x
+    with pytest.raises(tl.ShapeError, match=r"bmm\(\): .*3-D"):
+        x.bmm(x)
+    batch = Tensor(np.ones((2, 3, 4)))
+    assert batch.bmm(Tensor(np.ones((2, 4, 5)))).shape == (2, 3, 5)
+
+
+@pytest.mark.torch
+def test_new_ops_match_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((3, 4))
+    mask = a > 0.3
+    cases = [lambda m, t: t.sin(), lambda m, t: t.cos(), lambda m, t: t.tan(), lambda m, t: t.norm(),
+             lambda m, t: t.norm(dim=1), lambda m, t: t.norm(p=1, dim=0, keepdim=True), lambda m, t: t.norm(p=3),
+             lambda m, t: t.tril(-1), lambda m, t: t.triu(1),
+             lambda m, t: t.masked_fill(m.from_numpy(mask) if m is torch else Tensor(mask), 2.0)]
+    for case in cases:
+        ours, theirs = Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        out_ours, out_theirs = case(tl, ours), case(torch, theirs)
+        assert_close(out_ours, out_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+        (out_ours * out_ours).sum().backward()
+        (out_theirs * out_theirs).sum().backward()
+        assert_close(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)

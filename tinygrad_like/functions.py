@@ -14,8 +14,8 @@ from tinygrad_like.tensor import Tensor
 NOT_FUNCTIONS = frozenset({
     "astype", "backward", "bool", "contiguous", "cpu", "cuda", "dim", "double", "element_size", "expand",
     "expand_as", "float", "half", "int", "item", "long", "nelement", "new_empty", "new_full", "new_ones",
-    "new_tensor", "new_zeros", "numpy", "reshape_as", "retain_grad", "size", "to", "tolist", "type", "type_as",
-    "view", "view_as",
+    "new_tensor", "new_zeros", "numpy", "register_hook", "reshape_as", "retain_grad", "size", "to", "tolist",
+    "type", "type_as", "view", "view_as",
 })
 
 

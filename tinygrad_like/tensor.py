@@ -505,6 +505,12 @@ class Tensor:
 
     subtract = sub
 
+    def bmm(self, other):
+        if self.ndim != 3 or _ndim(other) != 3:
+            raise ShapeError(f"bmm(): both operands must be batches of matrices (3-D), got shapes {self.shape} and "
+                             f"{_shape(other)}; use matmul (@) for other shapes")
+        return self @ other
+
     def mm(self, other):
         if self.ndim != 2 or _ndim(other) != 2:
             raise ShapeError(f"mm(): both operands must be matrices, got shapes {self.shape} and {_shape(other)}; "
@@ -652,6 +658,50 @@ class Tensor:
         """PyTorch's `x.where(condition, y)`: x where condition holds, else y."""
         return where(condition, self, other)
 
+    # ---- logic (results outside the graph) --------------------------------------------------------
+    def __and__(self, other):
+        return _wrap(self._data & _logic_operand(other, "&"))
+
+    def __or__(self, other):
+        return _wrap(self._data | _logic_operand(other, "|"))
+
+    def __xor__(self, other):
+        return _wrap(self._data ^ _logic_operand(other, "^"))
+
+    def __invert__(self):
+        return _wrap(~_logic_operand(self, "~"))
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def logical_and(self, other):
+        return _wrap(np.logical_and(self._data, _array(other)))
+
+    def logical_or(self, other):
+        return _wrap(np.logical_or(self._data, _array(other)))
+
+    def logical_xor(self, other):
+        return _wrap(np.logical_xor(self._data, _array(other)))
+
+    def logical_not(self):
+        return _wrap(np.logical_not(self._data))
+
+    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _wrap(np.all(self._data, axis=_axis(axis, dim), keepdims=_keepdims(keepdim, keepdims)))
+
+    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _wrap(np.any(self._data, axis=_axis(axis, dim), keepdims=_keepdims(keepdim, keepdims)))
+
+    def equal(self, other):
+        """True when both have the same shape and elements (PyTorch's torch.equal: a Python bool)."""
+        other = _array(other)
+        return self.shape == np.shape(other) and bool(np.array_equal(self._data, other))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _wrap(np.isclose(self._data, _array(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return bool(np.allclose(self._data, _array(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
     # ---- comparisons (results are bool tensors, outside the graph) ------------------------------
     def __lt__(self, other):
         return Tensor._wrap(self._data < _array(other))
@@ -677,6 +727,15 @@ class Tensor:
 
     def log(self):
         return ops.Log.apply(_floating(self))
+
+    def sin(self):
+        return ops.Sin.apply(_floating(self))
+
+    def cos(self):
+        return ops.Cos.apply(_floating(self))
+
+    def tan(self):
+        return self.sin() / self.cos()
 
     def log10(self):
         return self.log() * (1 / np.log(10))
@@ -747,6 +806,32 @@ class Tensor:
         if not keepdim:
             values, indices = values.squeeze(dim), indices.squeeze(dim)
         return ReturnTypes.max(values, indices) if name == "max" else ReturnTypes.min(values, indices)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """The vector p-norm over `dim` (all elements if None); "fro" and 2 are the 2-norm, whose gradient
+        is 0 where the norm is 0, as in PyTorch."""
+        if p in ("fro", 2):
+            return ops.VectorNorm.apply(_floating(self), axis=_axis(None, dim), keepdims=keepdim)
+        dim = _axis(None, dim)
+        if p == float("inf"):
+            return self.abs().amax(dim, keepdim)
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    def tril(self, diagonal=0):
+        """The lower triangle of the last two axes (the rest zero)."""
+        return where(np.tril(np.ones(self.shape[-2:], dtype=bool), diagonal), self, 0)
+
+    def triu(self, diagonal=0):
+        return where(np.triu(np.ones(self.shape[-2:], dtype=bool), diagonal), self, 0)
+
+    def masked_fill(self, mask, value):
+        """`value` where `mask` (broadcast) holds, else this tensor's elements; the gradient flows to the rest."""
+        return where(mask, value, self)
+
+    def masked_fill_(self, mask, value):
+        return self._inplace("masked_fill_", lambda x: x.masked_fill(mask, value))
 
     def take_along_dim(self, indices, dim):
         """Elements at `indices` along `dim` (numpy's take_along_axis); repeated indices add gradients."""
@@ -1029,6 +1114,14 @@ def _common_dtype(tensors, name):
         raise ValueError(f"{name}(): needs at least one tensor")
     dtype = functools.reduce(_promote, [t.dtype for t in tensors])
     return [t.astype(dtype) for t in tensors]
+
+
+def _logic_operand(x, op):
+    data = _array(x)
+    if np.asarray(data).dtype.kind not in "biu":
+        raise TypeError(f"{op} is a bitwise operation on bool and integer tensors, got {np.asarray(data).dtype}; "
+                        "compare first (x > 0) or use logical_and / logical_or")
+    return data
 
 
 def _ndim(x):

@@ -1,7 +1,7 @@
 """Matrix products."""
 import numpy as np
 
-from tinygrad_like.ops.dispatch import expand_dims, raw
+from tinygrad_like.ops.dispatch import expand_dims, raw, where
 from tinygrad_like.tensor import Function
 
 
@@ -48,6 +48,24 @@ class MatMul(Function):
             grad_b = a2.swapaxes(-1, -2) @ grad2
             grad_b = grad_b[..., :, 0] if b_ndim == 1 else grad_b
         return grad_a, grad_b  # broadcast batch axes are summed away by the engine
+
+
+class VectorNorm(Function):
+    """The 2-norm over axes; its gradient x / norm is 0 where the norm is 0 (PyTorch's subgradient)."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        out = np.sqrt(np.sum(x * x, axis=axis, keepdims=True))
+        ctx.save_for_backward(x, out)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return out if keepdims else np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        if not ctx.keepdims:
+            grad = expand_dims(grad, ctx.axis) if ctx.axis is not None else grad.reshape((1,) * x.ndim)
+        return grad * x / where(raw(out) == 0, 1.0, out)  # where the norm is 0, x is 0 too
 
 
 class Linear(Function):
