@@ -22,6 +22,8 @@ from heapq import heappop, heappush
 
 import numpy as np
 
+from tinygrad_like import anomaly
+
 next_sequence = itertools.count().__next__  # numbers nodes in creation order, and in-place changes among them
 
 _leaf_hooks = {}  # id(leaf tensor) -> (weakref to it, its register_hook functions in order)
@@ -72,17 +74,22 @@ def run(roots, gradients, retain_graph=None, create_graph=False, targets=None):
     leaf_grads = {}  # id(leaf) -> [leaf, summed gradient]
     wanted = None if targets is None else {id(t._ctx if t._ctx is not None else t): i for i, t in enumerate(targets)}
     found = [None] * len(targets or ())
+    checked = anomaly.enabled  # read once: in anomaly mode the nodes take the slow path (see anomaly.py)
     for root, gradient in zip(roots, gradients):
         if not root.requires_grad:
             raise RuntimeError(
                 f"backward(): this tensor (shape {root.shape}) does not require grad and has no graph; "
                 "create the leaves with requires_grad=True (and not under no_grad()) before computing it")
-        _add_gradient(root, _seed(root, gradient, create_graph), pending, order, leaf_grads)
+        seed = _seed(root, gradient, create_graph)
+        if checked:
+            anomaly.check_seed(root, seed)
+        _add_gradient(root, seed, pending, order, leaf_grads)
+    slow = create_graph or checked
     if create_graph:
         with _GraphMode():
-            _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_graph)
+            _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_graph, slow)
     else:
-        _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_graph)
+        _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_graph, slow)
     if _leaf_hooks:
         for entry in leaf_grads.values():
             hooks = leaf_hooks(entry[0], create=False)
@@ -97,8 +104,9 @@ def run(roots, gradients, retain_graph=None, create_graph=False, targets=None):
     return found
 
 
-def _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_graph):
-    """The backward pass proper: each node in reverse creation order, once, with its summed gradient."""
+def _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_graph, slow):
+    """The backward pass proper: each node in reverse creation order, once, with its summed gradient
+    (through _slow_backward when `slow`)."""
     while order:
         ctx, grad = pending.pop(-heappop(order))
         if ctx.sequence < _last_modified:
@@ -109,7 +117,7 @@ def _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_g
             _retain(ctx, grad, create_graph)
         if wanted is not None and id(ctx) in wanted:
             found[wanted[id(ctx)]] = grad
-        grads = _node_backward(ctx, grad) if create_graph else ctx.backward(ctx, grad)
+        grads = _slow_backward(ctx, grad, create_graph) if slow else ctx.backward(ctx, grad)
         if type(grads) is not tuple:
             grads = (grads,)
         parents = ctx.parents
@@ -198,6 +206,12 @@ class _GraphMode:
         from tinygrad_like.grad_mode import GradMode
         GradMode.enabled = self.previous
         _GraphMode.depth -= 1
+
+
+def _slow_backward(ctx, grad, create_graph):
+    """ctx's backward off the fast path: on Tensors (create_graph), checked for NaN and Inf (anomaly mode), or both."""
+    backward = _node_backward if create_graph else ctx.backward
+    return anomaly.checked_backward(ctx, grad, backward) if anomaly.enabled else backward(ctx, grad)
 
 
 def _node_backward(ctx, grad):
