@@ -1,5 +1,5 @@
 """Modules, layers and losses (PyTorch's torch.nn names)."""
-from tinygrad_like.nn import functional, init
+from tinygrad_like.nn import functional, init, utils
 from tinygrad_like.nn.layers import (Dropout, Embedding, Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid,
                                      Softmax, Tanh)
 from tinygrad_like.nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
@@ -8,4 +8,4 @@ from tinygrad_like.nn.parameter import Parameter
 
 __all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "Identity",
            "L1Loss", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "NLLLoss", "Parameter", "ReLU",
-           "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init"]
+           "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init", "utils"]

@@ -7,10 +7,12 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from tinygrad_like.autograd.function import Function
 from tinygrad_like.device import check_device
 from tinygrad_like.engine import mark_modified
+from tinygrad_like.grad_mode import GradMode
 from tinygrad_like.nn.parameter import Parameter
-from tinygrad_like.tensor import Tensor, to_arguments
+from tinygrad_like.tensor import RemovableHandle, Tensor, to_arguments
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -25,8 +27,65 @@ class Module:
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
+    _hooks = None  # a _Hooks once a hook is registered on this module
+
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if self._hooks is None:  # the common case costs this one attribute read
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    # ---- hooks (PyTorch's): each register_* returns a handle whose remove() unregisters the hook ----
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """hook(module, args) before forward; it may return new args (a tuple, or one value). With
+        with_kwargs=True: hook(module, args, kwargs), returning None or a new (args, kwargs) pair."""
+        return self._add_hook("forward_pre", (hook, with_kwargs), prepend)
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """hook(module, args, output) after forward (args as forward got them); it may return a new
+        output. With with_kwargs=True: hook(module, args, kwargs, output)."""
+        return self._add_hook("forward", (hook, with_kwargs), prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """hook(module, grad_output) when the gradients of the outputs are known, before they enter the
+        module; it may return a new grad_output tuple."""
+        return self._add_hook("backward_pre", hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """hook(module, grad_input, grad_output) when the gradients with respect to the module's
+        positional inputs are computed (one entry per argument, None for non-tensors); it may return
+        a new grad_input tuple. When no input requires grad it runs with grad_input all None, once the
+        gradients of the outputs are known."""
+        return self._add_hook("backward", hook, prepend)
+
+    def _add_hook(self, kind, entry, prepend):
+        if self._hooks is None:
+            object.__setattr__(self, "_hooks", _Hooks())
+        hooks = getattr(self._hooks, kind)
+        hooks.insert(0 if prepend else len(hooks), entry)
+        return RemovableHandle(hooks, entry)
+
+    def _call_with_hooks(self, args, kwargs):
+        hooks = self._hooks
+        for hook, with_kwargs in list(hooks.forward_pre):
+            result = hook(self, args, kwargs) if with_kwargs else hook(self, args)
+            if result is None:
+                continue
+            if not with_kwargs:
+                args = result if isinstance(result, tuple) else (result,)
+            elif isinstance(result, tuple) and len(result) == 2:
+                args, kwargs = result
+            else:
+                raise RuntimeError(f"a forward pre-hook with kwargs must return None or a tuple (args, kwargs), "
+                                   f"got {type(result).__name__}")
+        backward = _BackwardHooks(self, hooks) if hooks.backward or hooks.backward_pre else None
+        if backward is not None:
+            args = backward.wrap_inputs(args)
+        output = self.forward(*args, **kwargs)
+        for hook, with_kwargs in list(hooks.forward):
+            result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+            if result is not None:
+                output = result
+        return output if backward is None else backward.wrap_outputs(output)
 
     # ---- registration ---------------------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -316,3 +375,102 @@ class ModuleList(Module):
 
     def __iter__(self):
         return iter(self._modules.values())
+
+
+class _Hooks:
+    """A module's hooks, in call order (forward ones as (hook, with_kwargs) pairs)."""
+
+    def __init__(self):
+        self.forward_pre, self.forward, self.backward_pre, self.backward = [], [], [], []
+
+
+class BackwardHookFunction(Function):
+    """The identity on tensors, with a callback that sees (and may replace) their gradients."""
+
+    @staticmethod
+    def forward(ctx, callback, materialize, *tensors):
+        ctx.callback = callback
+        ctx.set_materialize_grads(materialize)
+        ctx.mark_non_differentiable(*[t for t in tensors if not t.requires_grad])
+        return tensors
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None, None) + tuple(ctx.callback(grads))
+
+
+class _BackwardHooks:
+    """One call's full backward hooks, run as PyTorch runs them: the tensors going into forward and the
+    ones coming out pass through a BackwardHookFunction each. The outputs' one sees grad_output (None
+    for an output that received no gradient) and runs the pre-hooks; the inputs' one runs after every
+    use of the inputs inside the module has been differentiated, with grad_input (zeros for an input
+    that received none), and runs the hooks."""
+
+    def __init__(self, module, hooks):
+        self.module = module
+        self.hooks, self.pre_hooks = list(hooks.backward), list(hooks.backward_pre)  # those of this call
+        self.grad_outputs = None  # set by the outputs' backward, consumed by the inputs'
+        self.inputs = self.outputs = None  # positions of the tensors passed through, None when none was
+
+    def wrap_inputs(self, args):
+        self.n_inputs = len(args)
+        args, self.inputs = self._pass_through(args, self._on_grad_input, True)
+        return args
+
+    def wrap_outputs(self, output):
+        outputs = output if isinstance(output, tuple) else (output,)
+        self.n_outputs = len(outputs)
+        outputs, self.outputs = self._pass_through(outputs, self._on_grad_output, False)
+        return outputs if isinstance(output, tuple) else outputs[0]
+
+    def _pass_through(self, values, callback, materialize):
+        positions = [i for i, value in enumerate(values) if isinstance(value, Tensor)]
+        if not (GradMode.enabled and any(values[i].requires_grad for i in positions)):
+            return values, None
+        passed = BackwardHookFunction.apply(callback, materialize, *[values[i] for i in positions])
+        values = list(values)
+        for i, value in zip(positions, passed):
+            values[i] = value
+        return tuple(values), positions
+
+    def _on_grad_output(self, grads):
+        self.grad_outputs = _spread(self.outputs, grads, self.n_outputs)
+        for hook in self.pre_hooks:
+            result = hook(self.module, self.grad_outputs)
+            if result is not None:
+                self.grad_outputs = _checked(result, self.n_outputs, "backward pre-hook", "grad_output")
+        grad_outputs = self.grad_outputs
+        if self.inputs is None:  # no input requires grad: the hooks run now, with nothing to replace
+            for hook in self.hooks:
+                result = hook(self.module, (None,) * self.n_inputs, grad_outputs)
+                if result is not None and any(g is not None for g in result):
+                    raise RuntimeError("a full backward hook of a module none of whose inputs requires grad must "
+                                       "return None (or Nones): there is no grad_input to replace")
+            self.grad_outputs = None
+        return tuple(grad_outputs[i] for i in self.outputs)
+
+    def _on_grad_input(self, grads):
+        if self.grad_outputs is None:  # a gradient reached the inputs without passing through the outputs
+            return grads
+        grad_inputs = _spread(self.inputs, grads, self.n_inputs)
+        for hook in self.hooks:
+            result = hook(self.module, grad_inputs, self.grad_outputs)
+            if result is not None:
+                grad_inputs = _checked(result, self.n_inputs, "full backward hook", "grad_input")
+        self.grad_outputs = None
+        return tuple(grad_inputs[i] for i in self.inputs)
+
+
+def _spread(positions, values, size):
+    """`values`, given for `positions`, as a tuple of `size` with None elsewhere."""
+    spread = [None] * size
+    for i, value in zip(positions, values):
+        spread[i] = value
+    return tuple(spread)
+
+
+def _checked(result, size, what, name):
+    if len(result) != size:
+        raise RuntimeError(f"a {what} returned {len(result)} entries for {name}; return {size}, one per "
+                           f"entry of the {name} it got")
+    return tuple(result)
