@@ -95,11 +95,11 @@ class Function:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # The graph nodes' classes, named as PyTorch names them (ExpBackward): engine errors and repr show it
-        name = f"{cls.__name__}Backward"
-        namespace = {"function": cls, "__module__": cls.__module__, "__qualname__": name}
-        cls._node_class = type(name, (_Node,), namespace)
-        cls._output_class = type(name, (_OutputNode,), namespace)
+        # The graph nodes' classes, named after the Function as the built-in ops' nodes are after their op:
+        # repr's grad_fn and the engine's errors show the name
+        namespace = {"function": cls, "__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        cls._node_class = type(cls.__name__, (_Node,), namespace)
+        cls._output_class = type(cls.__name__, (_OutputNode,), namespace)
         cls._output_class.returns_new_arrays = True  # its only gradient is the dummy, never a .grad
 
     @staticmethod
@@ -141,7 +141,7 @@ class _Node(ArrayFunction):
     outputs = ()  # per forward output: (shape, dtype) of a Tensor, None for anything else
     single = None  # the index of the only differentiable output, or None when there are several
     grads = None  # with several: the outputs' gradients of the running backward pass, added by their nodes
-    roles = ()  # per saved tensor, beside saved_tensors: ("input", parent), ("output", index), ("array" | "tensor", None)
+    roles = ()  # per saved tensor: ("input", parent), ("output", index), ("array" | "tensor", None)
 
     def __getattr__(self, name):  # PyTorch's grad_fn is the ctx: y.grad_fn.attribute reads ctx.attribute
         return getattr(self.ctx, name)
