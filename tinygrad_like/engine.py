@@ -33,7 +33,10 @@ _last_modified = -1  # the creation number of the latest in-place change
 
 def backward(root, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     """Tensor.backward: add d(root)/d(leaf) into the leaves' `.grad` (only into `inputs`' if given)."""
-    _backward([root], [gradient], retain_graph, create_graph, inputs)
+    if inputs is None:
+        run([root], [gradient], retain_graph, create_graph)
+    else:
+        _backward([root], [gradient], retain_graph, create_graph, inputs)
 
 
 def _backward(roots, gradients, retain_graph, create_graph, inputs):
@@ -72,8 +75,10 @@ def run(roots, gradients, retain_graph=None, create_graph=False, targets=None):
     pending = {}  # creation number -> [node, summed output gradient]
     order = []  # a heap of negated creation numbers: the most recently created node first
     leaf_grads = {}  # id(leaf) -> [leaf, summed gradient]
-    wanted = None if targets is None else {id(t._ctx if t._ctx is not None else t): i for i, t in enumerate(targets)}
-    found = [None] * len(targets or ())
+    wanted = found = None
+    if targets is not None:
+        wanted = {id(t._ctx if t._ctx is not None else t): i for i, t in enumerate(targets)}
+        found = [None] * len(targets)
     checked = anomaly.enabled  # read once: in anomaly mode the nodes take the slow path (see anomaly.py)
     for root, gradient in zip(roots, gradients):
         if not root.requires_grad:
@@ -111,10 +116,10 @@ def _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_g
         ctx, grad = pending.pop(-heappop(order))
         if ctx.sequence < _last_modified:
             _check_saved_unmodified(ctx)
-        if ctx.hooks is not None:
+        if ctx.hooks is not None:  # register_hook functions, then retain_grad
             grad = _run_hooks(ctx.hooks, grad, create_graph)
-        if ctx.retained is not None:
-            _retain(ctx, grad, create_graph)
+            if ctx.retained is not None:
+                _retain(ctx, grad, create_graph)
         if wanted is not None and id(ctx) in wanted:
             found[wanted[id(ctx)]] = grad
         grads = _slow_backward(ctx, grad, create_graph) if slow else ctx.backward(ctx, grad)
@@ -246,19 +251,20 @@ def _fit_tensor(g, parent, ctx):
     return g if g.dtype == parent._data.dtype else g.astype(parent._data.dtype)
 
 
-def mark_modified(array):
-    """Record that `array`'s memory was changed in place (now, in the nodes' creation order)."""
+def mark_modified(*arrays):
+    """Record that the arrays' memory was changed in place (now, in the nodes' creation order)."""
     global _last_modified
     _last_modified = sequence = next_sequence()
-    base = array if array.base is None else array.base
-    stamp = _modified.get(id(base))
-    if stamp is not None and stamp[1]() is base:  # the same memory again (a parameter, each step)
-        stamp[0] = sequence
-        return
-    if len(_modified) > 4096:  # forget arrays that no longer exist
-        for key in [key for key, (_, ref) in _modified.items() if ref() is None]:
-            del _modified[key]
-    _modified[id(base)] = [sequence, weakref.ref(base)]
+    for array in arrays:
+        base = array if array.base is None else array.base
+        stamp = _modified.get(id(base))
+        if stamp is not None and stamp[1]() is base:  # the same memory again (a parameter, each step)
+            stamp[0] = sequence
+            continue
+        if len(_modified) > 4096:  # forget arrays that no longer exist
+            for key in [key for key, (_, ref) in _modified.items() if ref() is None]:
+                del _modified[key]
+        _modified[id(base)] = [sequence, weakref.ref(base)]
 
 
 def _check_saved_unmodified(ctx):
@@ -317,7 +323,7 @@ def _accumulate(tensor, g, create_graph):
     elif tensor.grad is None:
         tensor.grad = tensor._wrap(g)
     else:
-        tensor.grad._data = tensor.grad._data + g
+        tensor.grad._data = np.asarray(tensor.grad._data + g)  # 0-d + 0-d is a numpy scalar
 
 
 def _seed(root, gradient, create_graph=False):
@@ -397,6 +403,8 @@ def _accumulate_leaf_grads(leaf_grads, create_graph=False):
         if create_graph:
             _accumulate(leaf, g, create_graph)
             continue
+        if type(g) is not np.ndarray:  # a sum of 0-d gradients is a numpy scalar
+            g = np.asarray(g)
         owner = id(g if g.base is None else g.base)
         if owner in owners or g.base is leaf._data or g is leaf._data:
             g = g.copy()
@@ -405,4 +413,4 @@ def _accumulate_leaf_grads(leaf_grads, create_graph=False):
         if leaf.grad is None:
             leaf.grad = leaf._wrap(g)
         else:
-            leaf.grad._data = leaf.grad._data + g
+            leaf.grad._data = np.asarray(leaf.grad._data + g)  # 0-d + 0-d is a numpy scalar

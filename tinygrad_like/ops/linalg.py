@@ -11,7 +11,7 @@ def _product(a, b):
     and calls BLAS when the inner dimension is 1 (a one-sample weight gradient), where np.matmul
     loops in C, several times slower. np.matmul for the rest: other ranks, and a transposed `a`, as
     in the weight gradient x.T @ grad of a batch, where its BLAS call is up to 20% faster."""
-    if type(a) is not np.ndarray or type(b) is not np.ndarray:  # Tensors, in a recorded backward
+    if type(a) is not np.ndarray:  # a Tensor, in a recorded backward (where b is one too)
         return a @ b
     return a.dot(b) if a.ndim == 2 and a.flags.c_contiguous else np.matmul(a, b)
 
