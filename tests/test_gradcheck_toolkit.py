@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinygrad_like import Function, GradcheckError, Tensor, gradcheck
+from tinygrad_like import Function, GradcheckError, Tensor, gradcheck, gradgradcheck
 from tinygrad_like.testing import (arrays, assert_close, axes, basic_indices, boolean_masks, broadcastable_shapes,
                                    integer_array_indices, shapes, tensors)
 
@@ -191,13 +191,96 @@ def test_float32_inputs_are_refused():
 def test_nothing_to_check_and_non_tensor_results_are_errors():
     with pytest.raises(ValueError, match="nothing to check"):
         gradcheck(lambda a: a * 2, Tensor(np.ones(2)))
-    with pytest.raises(TypeError, match="must return a Tensor, got float"):
+    with pytest.raises(TypeError, match="must return a Tensor or a tuple of Tensors, got float"):
         gradcheck(lambda a: 1.0, leaf([1.0]))
 
 
 def test_gradcheck_leaves_the_callers_tensors_alone():
     x = leaf([1.0, 2.0])
     gradcheck(lambda a: (a * a).sum(), x)
+    assert x.grad is None and x.is_leaf
+    assert_close(x, [1.0, 2.0])
+
+
+# ---- PyTorch's call forms and results ---------------------------------------------------------------------
+def test_pytorchs_call_forms(rng):
+    a, b = leaf(rng.standard_normal((2, 3))), leaf(rng.standard_normal(3))
+    fn = lambda x, y: (x * y).tanh()  # noqa: E731
+    assert gradcheck(fn, (a, b), eps=1e-6, atol=1e-5, rtol=1e-3)  # one tuple of inputs
+    assert gradcheck(fn, [a, b])
+    assert gradcheck(fn, inputs=(a, b), raise_exception=True, nondet_tol=0.0)
+    assert gradcheck(lambda x: x.exp(), a)  # one tensor
+    assert gradcheck(lambda x, scale: x * scale, (a, 2.5))  # a non-tensor in the tuple is passed through
+    assert gradcheck(fn, a, b, fast_mode=True)  # PyTorch's name for fast=True
+    with pytest.raises(TypeError, match="either positionally or as inputs="):
+        gradcheck(fn, a, inputs=(b,))
+
+
+def test_raise_exception_false_returns_false():
+    x = leaf([0.5, -1.0, 2.0])
+    assert gradcheck(lambda a: Square.apply(a, factor=0.5), x, raise_exception=False) is False
+    assert gradcheck(lambda a: Square.apply(a), (x,), raise_exception=False) is True
+
+
+def test_functions_returning_several_tensors(rng):
+    a, b = leaf(rng.standard_normal((2, 3))), leaf(rng.standard_normal(3))
+    assert gradcheck(lambda x, y: (x * y, y.exp(), x.sum(0)), a, b)
+    assert gradcheck(lambda x: x.max(1), (a,))  # (values, indices): the int64 indices are not differentiated
+    with pytest.raises(GradcheckError, match="input 1"):  # a wrong gradient reaching b through the second output
+        gradcheck(lambda x, y: (x.exp(), Product.apply(x, y, factor_b=1.01)), a, leaf(rng.standard_normal((2, 3))))
+    with pytest.raises(TypeError, match="a Tensor or a tuple of Tensors, got tuple holding a float"):
+        gradcheck(lambda x: (x, 1.0), a)
+
+
+class DetachedGrad(Function):
+    """x**2 whose backward is right in value but, recorded, hides its dependence on x or on the
+    upstream gradient (a detach(), as a careless backward might write): only gradgradcheck sees it."""
+
+    @staticmethod
+    def forward(ctx, x, hide):
+        ctx.save_for_backward(x)
+        ctx.hide = hide
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if isinstance(x, Tensor):  # recorded with create_graph=True
+            x, grad = (x.detach(), grad) if ctx.hide == "x" else (x, grad.detach())
+        return 2 * x * grad
+
+
+@pytest.mark.parametrize("hide, wrong_input", [("x", 0), ("grad", 1)])
+def test_gradgradcheck_catches_a_backward_that_is_not_differentiable(hide, wrong_input):
+    x = leaf([0.5, -1.0, 2.0])
+    fn = lambda a: DetachedGrad.apply(a, hide=hide)  # noqa: E731
+    assert gradcheck(fn, x)
+    # the checked function's inputs are fn's inputs, then the grad_outputs
+    with pytest.raises(GradcheckError, match=rf"input {wrong_input} "):
+        gradgradcheck(fn, x)
+
+
+def test_gradgradcheck_call_forms(rng):
+    a, b = leaf(rng.standard_normal((2, 3))), leaf(rng.standard_normal(3))
+    fn = lambda x, y: (x * y).tanh() * y  # noqa: E731
+    v = Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    assert gradgradcheck(fn, (a, b))
+    assert gradgradcheck(fn, (a, b), (v,), eps=1e-6, atol=1e-5, rtol=1e-3)  # PyTorch's positional grad_outputs
+    assert gradgradcheck(fn, (a, b), v)
+    assert gradgradcheck(fn, a, b, grad_outputs=[v], raise_exception=True, nondet_tol=0.0)  # this module's form
+    assert gradgradcheck(fn, inputs=[a, b], grad_outputs=Tensor(rng.standard_normal((2, 3))))  # v not checked
+    assert gradgradcheck(lambda x: x.tanh(), a, fast_mode=True)
+    assert gradgradcheck(lambda x, y: (x * y, (x * x).sum(1), y.exp()), a, b)  # several outputs
+    with pytest.raises(TypeError, match="only grad_outputs may follow"):
+        gradgradcheck(fn, (a, b), (v,), (v,))
+    with pytest.raises(ValueError, match="2 grad_outputs for 1 outputs"):
+        gradgradcheck(fn, (a, b), (v, v))
+    assert gradgradcheck(lambda x: DetachedGrad.apply(x, hide="x"), (a,), raise_exception=False) is False
+
+
+def test_gradgradcheck_leaves_the_callers_tensors_alone():
+    x = leaf([1.0, 2.0])
+    assert gradgradcheck(lambda a: (a * a * a).sum(), x)
     assert x.grad is None and x.is_leaf
     assert_close(x, [1.0, 2.0])
 

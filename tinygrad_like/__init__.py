@@ -18,7 +18,7 @@ from tinygrad_like.factories import (arange, as_tensor, empty, empty_like, eye, 
                                      randint, randint_like, randn, randn_like, randperm, tril_indices,
                                      triu_indices, zeros, zeros_like)
 from tinygrad_like.functions import FUNCTIONS as _FUNCTIONS
-from tinygrad_like.gradcheck import GradcheckError, gradcheck
+from tinygrad_like.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinygrad_like.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinygrad_like.random import Generator, default_generator, initial_seed, manual_seed, seed
 from tinygrad_like.serialization import load, save

@@ -13,6 +13,16 @@ def stable_sigmoid(x):
     return np.where(x >= 0, 1, e) / (1 + e)
 
 
+def _save_output(ctx, out, *inputs):
+    """ctx.save_for_backward(*inputs, out); returns out. numpy gives a scalar, not a 0-d array, for 0-d
+    operands, which apply would wrap in a new array: a recorded backward, which finds the node's output
+    among the saved arrays by identity, would then take the saved output for a constant."""
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    ctx.saved_tensors = (*inputs, out)
+    return out
+
+
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
@@ -67,9 +77,7 @@ class Dropout(Function):
 class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
-        out = a / b
-        ctx.save_for_backward(b, out)
-        return out
+        return _save_output(ctx, a / b, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -81,17 +89,25 @@ class Div(Function):
 class Pow(Function):
     @staticmethod
     def forward(ctx, base, exponent):
-        out = base ** exponent
-        ctx.save_for_backward(base, exponent, out)
-        return out
+        return _save_output(ctx, base ** exponent, base, exponent)
 
     @staticmethod
     def backward(ctx, grad):
         base, exponent, out = ctx.saved_tensors
         grad_base = grad_exponent = None
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # the masked elements below
             if ctx.needs_input_grad[0]:  # x ** 0 is constant: gradient 0, not 0 * inf at x = 0 (PyTorch's rule)
-                grad_base = where(raw(exponent) == 0, 0.0, grad * exponent * base ** (exponent - 1))
+                exponent_data = raw(exponent)
+                constant = exponent_data == 0
+                safe_base = base
+                if exponent_data is not exponent:  # recorded, to be differentiated again
+                    if exponent.requires_grad:
+                        # Where x ** (y - 1) is finite the term is exactly 0 at y = 0 anyway: masking it only
+                        # where that overflows (x = 0 or tiny) keeps its derivative in y, x ** -1, which
+                        # PyTorch's rule sets to 0.
+                        constant = constant & ~np.isfinite(raw(base) ** (exponent_data - 1))
+                    safe_base = where(constant, 1.0, base)  # masked, x ** (y - 1) = inf would send back 0 * inf
+                grad_base = where(constant, 0.0, grad * exponent * safe_base ** (exponent - 1))
             if ctx.needs_input_grad[1]:  # 0 ** y for y >= 0 is 0 or 1 around y: gradient 0, not 0 * -inf
                 flat = (raw(base) == 0) & (raw(exponent) >= 0)
                 grad_exponent = where(flat, 0.0, grad * out * log(where(flat, 1.0, base)))
@@ -111,9 +127,7 @@ class Neg(Function):
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
-        out = np.exp(x)
-        ctx.save_for_backward(out)
-        return out
+        return _save_output(ctx, np.exp(x))
 
     @staticmethod
     def backward(ctx, grad):
@@ -134,9 +148,7 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
-        out = np.sqrt(x)
-        ctx.save_for_backward(out)
-        return out
+        return _save_output(ctx, np.sqrt(x))
 
     @staticmethod
     def backward(ctx, grad):
@@ -157,9 +169,7 @@ class Abs(Function):
 class Tanh(Function):
     @staticmethod
     def forward(ctx, x):
-        out = np.tanh(x)
-        ctx.save_for_backward(out)
-        return out
+        return _save_output(ctx, np.tanh(x))
 
     @staticmethod
     def backward(ctx, grad):
@@ -170,9 +180,7 @@ class Tanh(Function):
 class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
-        out = stable_sigmoid(x)
-        ctx.save_for_backward(out)
-        return out
+        return _save_output(ctx, stable_sigmoid(x))
 
     @staticmethod
     def backward(ctx, grad):
