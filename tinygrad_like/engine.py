@@ -72,7 +72,7 @@ def run(roots, gradients, retain_graph=None, create_graph=False, targets=None):
     """
     if retain_graph is None:
         retain_graph = create_graph
-    pending = {}  # creation number -> [node, summed output gradient]
+    pending = {}  # creation number -> [node, summed output gradient, the node's output tensor]
     order = []  # a heap of negated creation numbers: the most recently created node first
     leaf_grads = {}  # id(leaf) -> [leaf, summed gradient]
     wanted = found = None
@@ -113,7 +113,7 @@ def _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_g
     """The backward pass proper: each node in reverse creation order, once, with its summed gradient
     (through _slow_backward when `slow`)."""
     while order:
-        ctx, grad = pending.pop(-heappop(order))
+        ctx, grad, output = pending.pop(-heappop(order))
         if ctx.sequence < _last_modified:
             _check_saved_unmodified(ctx)
         if ctx.hooks is not None:  # register_hook functions, then retain_grad
@@ -122,7 +122,7 @@ def _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_g
                 _retain(ctx, grad, create_graph)
         if wanted is not None and id(ctx) in wanted:
             found[wanted[id(ctx)]] = grad
-        grads = _slow_backward(ctx, grad, create_graph) if slow else ctx.backward(ctx, grad)
+        grads = _slow_backward(ctx, grad, create_graph, output) if slow else ctx.backward(ctx, grad)
         if type(grads) is not tuple:
             grads = (grads,)
         parents = ctx.parents
@@ -157,7 +157,7 @@ def _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_g
             if entry is None:
                 if node.parents is None:
                     _raise_freed(node)
-                pending[node.sequence] = [node, g]
+                pending[node.sequence] = [node, g, parent]
                 heappush(order, -node.sequence)
             else:
                 entry[1] = entry[1] + g
@@ -176,7 +176,7 @@ def _add_gradient(root, seed, pending, order, leaf_grads):
         _raise_freed(ctx)
     entry = pending.get(ctx.sequence)
     if entry is None:
-        pending[ctx.sequence] = [ctx, seed]
+        pending[ctx.sequence] = [ctx, seed, root]
         heappush(order, -ctx.sequence)
     else:
         entry[1] = entry[1] + seed
@@ -213,33 +213,33 @@ class _GraphMode:
         _GraphMode.depth -= 1
 
 
-def _slow_backward(ctx, grad, create_graph):
+def _slow_backward(ctx, grad, create_graph, output):
     """ctx's backward off the fast path: on Tensors (create_graph), checked for NaN and Inf (anomaly mode), or both."""
-    backward = _node_backward if create_graph else ctx.backward
+    if create_graph:
+        def backward(ctx, grad):
+            return _node_backward(ctx, grad, output)
+    else:
+        backward = ctx.backward
     return anomaly.checked_backward(ctx, grad, backward) if anomaly.enabled else backward(ctx, grad)
 
 
-def _node_backward(ctx, grad):
-    """ctx.backward on Tensors: the saved arrays that are the node's inputs or its output become those
+def _node_backward(ctx, grad, output):
+    """ctx.backward on Tensors: the saved arrays that are the node's inputs or its `output` become those
     tensors (so the recorded backward is connected to the graph); other saved arrays stay constants."""
     saved = ctx.saved_tensors
-    ctx.saved_tensors = tuple(_saved_as_tensor(ctx, array, grad) for array in saved)
+    ctx.saved_tensors = tuple(_saved_as_tensor(ctx, array, output) for array in saved)
     try:
         return ctx.backward(ctx, grad)
     finally:
         ctx.saved_tensors = saved
 
 
-def _saved_as_tensor(ctx, array, grad):
+def _saved_as_tensor(ctx, array, output):
     if not isinstance(array, np.ndarray):
         return array
-    for parent in ctx.parents:
-        if parent._data is array:
-            return parent
-    if id(array) == ctx.output_id:  # the node's own output: a tensor produced by this node
-        output = grad._wrap(array)
-        output._ctx, output.requires_grad = ctx, True
-        return output
+    for tensor in (*ctx.parents, output):
+        if tensor._data is array:
+            return tensor
     return array
 
 

@@ -87,7 +87,6 @@ class Function:
     saved_tensors = ()  # what forward saved with save_for_backward (numpy arrays)
     retained = None  # weakref to the output tensor when it called retain_grad()
     hooks = None  # the output tensor's register_hook functions
-    output_id = None  # id() of the output array, set when the node is recorded
     returns_new_arrays = False  # set per subclass below; read by the engine
 
     def __init_subclass__(cls, **kwargs):
@@ -137,7 +136,6 @@ class Function:
         if True in needs and GradMode.enabled and data.dtype.kind == "f":
             ctx.parents = inputs
             ctx.sequence = _next_sequence()  # creation order: the engine's topological order
-            ctx.output_id = id(data)  # lets a recorded backward tell the output among the saved arrays
             out._ctx = ctx
             out.requires_grad = True
         else:

@@ -237,7 +237,7 @@ def main(argv=None):
                     {"no dropout (784-40-10)": runs[("plain", "book")], "dropout (784-100-10)": runs[("dropout", "book")]},
                     out / "ch8_dropout.png", "Chapter 8: dropout narrows the train/test gap"))
         else:
-            notes.append(f"Curves and network diagrams need matplotlib: {figures.PLOT_HINT}")
+            notes.append(f"Curves and diagrams need matplotlib; to install it:\n{figures.PLOT_HINT}")
         if written:
             print("\n" + wrapped(f"Figures in {out}/: " + ", ".join(path.name for path in written)))
         if runs and not args.full and figures.have_matplotlib():

@@ -12,7 +12,7 @@ import numpy as np
 
 from tinygrad_like import nn
 
-PLOT_HINT = "pip install 'tinygrad_like[plot]' (in a checkout: pip install -e '.[plot]')"
+PLOT_HINT = "pip install -e '.[plot]' in a checkout, else pip install 'tinygrad_like[plot]'"
 
 
 def have_matplotlib():
