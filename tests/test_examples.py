@@ -42,6 +42,35 @@ def test_example_prints_the_books_figure(name, expected, tmp_path):
         assert text in out
 
 
+def table(out):
+    """The rows of numbers an example prints under its header line."""
+    return [[float(cell) for cell in line.split()] for line in out.splitlines()[1:] if line.split()[0].isdigit()]
+
+
+def test_gradient_penalty_example_brings_the_generator_to_the_data(tmp_path):
+    rows = table(run_example("gradient_penalty.py", cwd=tmp_path))
+    estimates, penalties, gaps = ([row[i] for row in rows] for i in (1, 2, 3))
+    assert gaps[-1] < gaps[0] / 10  # the generator's mean moved onto the data's
+    assert estimates[-1] < max(estimates) / 5  # the critic's Wasserstein estimate rose, then fell with the gap
+    assert max(penalties[1:]) < 0.01  # the penalty keeps the critic's input gradients near norm 1
+
+
+def test_newton_example_converges_quadratically(tmp_path):
+    out = run_example("newton.py", cwd=tmp_path)
+    norms = [row[2] for row in table(out)]
+    assert len(norms) <= 8 and norms[-1] < 1e-12
+    assert all(later < earlier ** 1.5 for earlier, later in zip(norms[2:], norms[3:]))  # roughly squared each step
+    assert "weights: [" in out
+
+
+def test_maml_example_learns_to_adapt_in_one_step(tmp_path):
+    rows = table(run_example("maml.py", cwd=tmp_path))
+    first, last = rows[0], rows[-1]
+    assert last[0] == 1000
+    assert last[2] < first[2] / 5  # after one inner step on held-out tasks
+    assert last[2] < last[1] / 3  # the step itself does the work: before it, no curve fits every task
+
+
 def test_titanic_example(tmp_path, titanic_train_csv):
     assert "652/891 = 73.2%" in run_example("alammar_titanic.py", "--titanic", str(titanic_train_csv), cwd=tmp_path)
 
