@@ -44,7 +44,8 @@ def test_example_prints_the_books_figure(name, expected, tmp_path):
 
 def table(out):
     """The rows of numbers an example prints under its header line."""
-    return [[float(cell) for cell in line.split()] for line in out.splitlines()[1:] if line.split()[0].isdigit()]
+    rows = [line.split() for line in out.splitlines()[1:]]
+    return [[float(cell) for cell in cells] for cells in rows if cells and cells[0].isdigit()]
 
 
 def test_gradient_penalty_example_brings_the_generator_to_the_data(tmp_path):

@@ -349,12 +349,39 @@ class RationalLayer(nn.Module):
         return Rational.apply(self.linear(x), self.w)
 
 
+class TanhAndExp(autograd.Function):
+    """PyTorch's Function protocol (Tensors in forward and backward), with two outputs."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.tanh(), x.exp()
+
+    @staticmethod
+    def backward(ctx, grad_tanh, grad_exp):
+        (x,) = ctx.saved_tensors
+        t = x.tanh()
+        return grad_tanh * (1 - t * t) + grad_exp * x.exp()
+
+
 @given(x=arrays((2, 3), min_value=-2, max_value=2), w=arrays((3,), min_value=-2, max_value=2))
-def test_custom_function_with_an_operator_backward(x, w):
+def test_custom_functions_with_an_operator_backward(x, w):
     check(Rational.apply, x, w)
     tl.manual_seed(0)
     layer = RationalLayer(3).double()
     check(lambda inputs: layer(inputs).tanh().sum(), x)
+    check(TanhAndExp.apply, x)
+    check(lambda a: TanhAndExp.apply(a)[1] * a, x)  # one output used: the other's gradient is None
+
+
+def test_second_derivatives_through_a_cast():
+    # float32 inside: gradgradcheck's finite differences would drown in float32 rounding, so compare with
+    # the exact derivatives of sum(x^3) (Cast's backward casts the gradient back, a Cast op when recorded)
+    x = leaf([0.5, -1.5, 2.0])
+    g, = autograd.grad((x.float() ** 3).sum(), x, create_graph=True)
+    assert g.dtype == np.float64
+    assert_close(g, 3 * x.numpy() ** 2, rtol=1e-6)
+    assert_close(autograd.grad(g.sum(), x)[0], 6 * x.numpy(), rtol=1e-6)
 
 
 def test_a_backward_that_leaves_the_graph_is_an_error_when_recorded():
