@@ -88,7 +88,19 @@ def run(roots, gradients, retain_graph=None, create_graph=False, targets=None):
         seed = _seed(root, gradient, create_graph)
         if checked:
             anomaly.check_seed(root, seed)
-        _add_gradient(root, seed, pending, order, leaf_grads)
+        ctx = root._ctx
+        if ctx is None:  # a leaf: its own gradient
+            entry = leaf_grads.get(id(root))
+            leaf_grads[id(root)] = [root, seed if entry is None else entry[1] + seed]
+            continue
+        if ctx.parents is None:
+            _raise_freed(ctx)
+        entry = pending.get(ctx.sequence)
+        if entry is None:
+            pending[ctx.sequence] = [ctx, seed, root]
+            heappush(order, -ctx.sequence)
+        else:
+            entry[1] = entry[1] + seed
     slow = create_graph or checked
     if create_graph:
         with _GraphMode():
@@ -166,22 +178,6 @@ def _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_g
             ctx.saved_tensors = None
 
 
-def _add_gradient(root, seed, pending, order, leaf_grads):
-    ctx = root._ctx
-    if ctx is None:
-        entry = leaf_grads.get(id(root))
-        leaf_grads[id(root)] = [root, seed if entry is None else entry[1] + seed]
-        return
-    if ctx.parents is None:
-        _raise_freed(ctx)
-    entry = pending.get(ctx.sequence)
-    if entry is None:
-        pending[ctx.sequence] = [ctx, seed, root]
-        heappush(order, -ctx.sequence)
-    else:
-        entry[1] = entry[1] + seed
-
-
 def _as_targets(inputs, name):
     targets = [inputs] if _is_tensor(inputs) else list(inputs)
     for i, t in enumerate(targets):
@@ -256,7 +252,9 @@ def mark_modified(*arrays):
     global _last_modified
     _last_modified = sequence = next_sequence()
     for array in arrays:
-        base = array if array.base is None else array.base
+        base = array.base
+        if base is None:
+            base = array
         stamp = _modified.get(id(base))
         if stamp is not None and stamp[1]() is base:  # the same memory again (a parameter, each step)
             stamp[0] = sequence

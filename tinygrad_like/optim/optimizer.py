@@ -55,7 +55,7 @@ class Optimizer:
         differentiated after it (backward raises, as in PyTorch)."""
         for group in self.param_groups:
             self._step_group(group)
-            mark_modified(*[p._data for p in group["params"] if p.grad is not None])
+        mark_modified(*[p._data for group in self.param_groups for p in group["params"] if p.grad is not None])
 
     def _step_group(self, group):
         for p in group["params"]:
