@@ -73,7 +73,8 @@ def gradgradcheck(fn, *args, inputs=None, grad_outputs=None, eps=1e-6, atol=1e-6
     that it can be differentiated, and compared by gradcheck with central differences of its values
     (computed without recording). Both the inputs and the grad_outputs that require grad are
     checked. `grad_outputs`, one per output of fn that requires grad, are random float64 tensors
-    requiring grad unless given.
+    requiring grad unless given. A mismatch names an input of the checked function: fn's inputs
+    first, then the grad_outputs.
 
     The call forms are PyTorch's `gradgradcheck(fn, inputs, grad_outputs=None, ...)`, with a tuple
     (or list) of inputs, and this module's `gradgradcheck(fn, a, b, ...)`, where every positional
