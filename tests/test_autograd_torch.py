@@ -13,7 +13,6 @@ torch = pytest.importorskip("torch")
 
 import tinygrad_like as tl  # noqa: E402
 import tinygrad_like.autograd  # noqa: E402,F401  (tl.autograd, as torch.autograd)
-import tinygrad_like.autograd.functional  # noqa: E402,F401
 from tinygrad_like import Tensor, nn  # noqa: E402
 from tinygrad_like.testing import assert_close  # noqa: E402
 from test_torch_differential import OPS, apply_op, start  # noqa: E402
