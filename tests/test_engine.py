@@ -1,6 +1,8 @@
 """The engine's invariants: no mutation, no aliasing, exact leaf shapes and dtypes, diamonds, the
 backward() API (seeds, deep graphs, retain_graph, freeing), grad modes, and users' own Functions."""
 import gc
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -713,3 +715,21 @@ def test_custom_forward_errors_name_the_function_and_inputs():
 
     with pytest.raises(ValueError, match=r"Picky: x must be positive.*\(2,\) float64"):
         Picky.apply(leaf([1.0, -1.0]))
+
+
+def test_gradients_of_empty_tensors_unbroadcast():
+    """A zero-size gradient with added leading axes (reshape to (-1, 0) would be ambiguous)."""
+    x = Tensor(np.zeros(0), requires_grad=True)
+    x.expand(0, 0).sum().backward()
+    assert x.grad.shape == (0,)
+    y = Tensor(np.zeros((0, 3)), requires_grad=True)
+    (y * Tensor(np.ones((2, 0, 3)))).sum().backward()
+    assert y.grad.shape == (0, 3)
+
+
+def test_a_hooked_leaf_outliving_the_interpreter_does_not_complain(tmp_path):
+    script = tmp_path / "exit.py"
+    script.write_text("import tinygrad_like as tl\nx = tl.zeros(2, requires_grad=True)\n"
+                      "x.register_hook(lambda g: g)\n")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stderr == ""

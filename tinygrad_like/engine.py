@@ -286,7 +286,8 @@ def leaf_hooks(leaf, create=True):
     if not create:
         return None
     key = id(leaf)
-    _leaf_hooks[key] = entry = (weakref.ref(leaf, lambda _: _leaf_hooks.pop(key, None)), [])
+    # The callback binds the dict itself: at interpreter exit the module's globals may already be None.
+    _leaf_hooks[key] = entry = (weakref.ref(leaf, lambda _, hooks=_leaf_hooks: hooks.pop(key, None)), [])
     return entry[1]
 
 
@@ -367,7 +368,7 @@ def sum_to_shape(g, shape):
     """`g` summed over the axes that broadcasting `shape` added or stretched; None if broadcasting
     cannot have produced g's shape from `shape`."""
     extra = g.ndim - len(shape)
-    if extra > 0 and g.shape[extra:] == shape:  # only leading axes added (a bias): one reduction, no keepdims
+    if extra > 0 and g.shape[extra:] == shape and g.size:  # only leading axes added (a bias): one reduction
         flat = g.reshape((-1,) + shape)
         if type(g) is not np.ndarray:  # a Tensor, in a recorded backward
             return flat.sum(axis=0)
