@@ -4,6 +4,7 @@ import copy
 import numpy as np
 
 from tinygrad_like.engine import mark_modified
+from tinygrad_like.grad_mode import enable_grad
 from tinygrad_like.tensor import Tensor
 
 
@@ -48,14 +49,21 @@ class Optimizer:
                 elif p.grad is not None:
                     p.grad._data = np.zeros_like(p.grad._data)
 
-    def step(self):
+    def step(self, closure=None):
         """Update every parameter that has a gradient; parameters without one are left alone.
 
-        The updates are in place, so a graph that saved a parameter before the step cannot be
-        differentiated after it (backward raises, as in PyTorch)."""
+        `closure`, if given, is called first (with graph recording on, as PyTorch does) to recompute
+        the loss and gradients, and its loss is returned. The updates are in place, so a graph that
+        saved a parameter before the step cannot be differentiated after it (backward raises, as in
+        PyTorch)."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
         for group in self.param_groups:
             self._step_group(group)
         mark_modified(*[p._data for group in self.param_groups for p in group["params"] if p.grad is not None])
+        return loss
 
     def _step_group(self, group):
         for p in group["params"]:
@@ -77,8 +85,8 @@ class Optimizer:
             saved = {k: v for k, v in group.items() if k != "params"}
             saved["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
             groups.append(saved)
-        state = {index[id(p)]: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
-                 for p, s in self.state.items() if s and id(p) in index}
+        # deep copies: a snapshot, even of buffers kept in lists (LBFGS's history)
+        state = {index[id(p)]: copy.deepcopy(s) for p, s in self.state.items() if s and id(p) in index}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
