@@ -370,6 +370,7 @@ def test_scheduler_state_dict_round_trip():
     assert "optimizer" not in saved and saved["last_epoch"] == 3
     opt2 = optim.SGD(make_params(), lr=0.1)
     restored = StepLR(opt2, step_size=2, gamma=0.5)
+    opt2.load_state_dict(opt.state_dict())  # the learning rates live in the optimizer's state, as in PyTorch
     restored.load_state_dict(saved)
     restored.step()
     scheduler.step()

@@ -501,7 +501,7 @@ def test_scheduler_state_dict_round_trip_through_save_and_load(name, tmp_path):
     checkpoint = tl.load(tmp_path / "checkpoint.npz")
     fresh_optimizer = make_optimizer(momentum=0.9)
     fresh = SCHEDULERS[name](fresh_optimizer)
-    # the learning rates come back with the scheduler's state alone (PyTorch's only with the optimizer's)
+    fresh_optimizer.load_state_dict(checkpoint["optimizer"])  # the learning rates live there, as in PyTorch
     fresh.load_state_dict(checkpoint["scheduler"])
     assert [g["lr"] for g in fresh_optimizer.param_groups] == [g["lr"] for g in checkpoint["optimizer"]["param_groups"]]
     np.testing.assert_array_equal(lr_sequence(fresh, 12, metrics and metrics[7:]), expected)

@@ -91,14 +91,8 @@ class LRScheduler:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """As in PyTorch, the learning rates themselves come back with the optimizer's state dict."""
         self.__dict__.update(state_dict)
-        self._restore_lrs()
-
-    def _restore_lrs(self):
-        # PyTorch leaves the learning rates to the optimizer's own state dict; setting them here too
-        # lets a scheduler restored beside a fresh optimizer continue where it stopped
-        for group, lr in zip(self.optimizer.param_groups, self._last_lr):
-            group["lr"] = lr
 
 
 class StepLR(LRScheduler):
@@ -287,7 +281,6 @@ class _FunctionScheduler(LRScheduler):
         for function, attributes in zip(self.lr_lambdas, state_dict["lr_lambdas"]):
             if attributes is not None:
                 function.__dict__.update(attributes)
-        self._restore_lrs()
 
 
 class LambdaLR(_FunctionScheduler):
@@ -475,7 +468,6 @@ class _Composition(LRScheduler):
         self.__dict__.update({key: value for key, value in state_dict.items() if key != "_schedulers"})
         for scheduler, state in zip(self._schedulers, state_dict["_schedulers"]):
             scheduler.load_state_dict(state)
-        self._restore_lrs()  # after the parts, whose own latest rates may be older
 
 
 def _check_parts(kind, optimizer, schedulers):
