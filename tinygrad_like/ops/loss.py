@@ -33,7 +33,8 @@ class MSELoss(Function):
     def forward(ctx, input, target, reduction="mean"):
         diff = input - target
         ctx.reduction = reduction
-        ctx.save_for_backward(input, target)  # not diff: a recorded backward must reach the inputs
+        # diff for the fast path; the inputs for a recorded backward, which must reach them through it
+        ctx.save_for_backward(input, target, diff)
         if reduction == "none":
             return diff * diff
         squares = np.vdot(diff, diff)  # the sum of squares in one BLAS call, without a squared copy
@@ -41,8 +42,9 @@ class MSELoss(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        input, target = ctx.saved_tensors
-        diff = input - target
+        input, target, diff = ctx.saved_tensors
+        if isinstance(input, Tensor):  # recorded: the difference of the tensors, not the saved constant
+            diff = input - target
         grad_input = diff * (2 * _reduction_scale(grad, raw(diff).size, ctx.reduction))
         return grad_input, -grad_input if ctx.needs_input_grad[1] else None
 
