@@ -1,7 +1,7 @@
 """NAdam with PyTorch's update rule (Adam with Nesterov momentum and Dozat's momentum schedule)."""
 import numpy as np
 
-from tinygrad_like.optim.optimizer import Optimizer
+from tinygrad_like.optim.optimizer import Optimizer, adam_moments, decayed
 
 
 class NAdam(Optimizer):
@@ -20,19 +20,11 @@ class NAdam(Optimizer):
                                       momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, parameter, grad, state, group):
-        lr, (beta1, beta2), decay = group["lr"], group["betas"], group["weight_decay"]
-        if decay:
-            if group["decoupled_weight_decay"]:
-                parameter._data *= 1 - lr * decay
-            else:
-                grad = grad + decay * parameter._data
-        if not state:
-            state["step"] = 0
+        lr, (beta1, beta2) = group["lr"], group["betas"]
+        grad = decayed(parameter, grad, lr, group["weight_decay"], group["decoupled_weight_decay"])
+        step, exp_avg, exp_avg_sq = adam_moments(state, parameter)
+        if step == 1:
             state["mu_product"] = 1.0  # the product of the momentum coefficients so far
-            state["exp_avg"] = np.zeros_like(parameter._data)
-            state["exp_avg_sq"] = np.zeros_like(parameter._data)
-        state["step"] += 1
-        step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
         mu = beta1 * (1 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
         mu_next = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
         state["mu_product"] *= mu

@@ -107,3 +107,24 @@ class Optimizer:
             self.state[parameter] = {
                 k: (np.array(v, dtype=parameter.dtype) if isinstance(v, np.ndarray) and v.dtype.kind == "f"
                     else copy.deepcopy(v)) for k, v in buffers.items()}
+
+
+def decayed(parameter, grad, lr, weight_decay, decoupled):
+    """The gradient with L2 weight decay added, or, decoupled (AdamW's), the parameter shrunk in place."""
+    if weight_decay:
+        if decoupled:
+            parameter._data *= 1 - lr * weight_decay
+        else:
+            grad = grad + weight_decay * parameter._data
+    return grad
+
+
+def adam_moments(state, parameter):
+    """The step count and the moment buffers exp_avg and exp_avg_sq of the Adam family, made at the
+    first step; returns (step, exp_avg, exp_avg_sq) after counting this step."""
+    if not state:
+        state["step"] = 0
+        state["exp_avg"] = np.zeros_like(parameter._data)
+        state["exp_avg_sq"] = np.zeros_like(parameter._data)
+    state["step"] += 1
+    return state["step"], state["exp_avg"], state["exp_avg_sq"]

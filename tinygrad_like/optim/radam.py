@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from tinygrad_like.optim.optimizer import Optimizer
+from tinygrad_like.optim.optimizer import Optimizer, adam_moments, decayed
 
 
 class RAdam(Optimizer):
@@ -22,18 +22,9 @@ class RAdam(Optimizer):
                                       decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, parameter, grad, state, group):
-        lr, (beta1, beta2), decay = group["lr"], group["betas"], group["weight_decay"]
-        if decay:
-            if group["decoupled_weight_decay"]:
-                parameter._data *= 1 - lr * decay
-            else:
-                grad = grad + decay * parameter._data
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(parameter._data)
-            state["exp_avg_sq"] = np.zeros_like(parameter._data)
-        state["step"] += 1
-        step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        lr, (beta1, beta2) = group["lr"], group["betas"]
+        grad = decayed(parameter, grad, lr, group["weight_decay"], group["decoupled_weight_decay"])
+        step, exp_avg, exp_avg_sq = adam_moments(state, parameter)
         exp_avg *= beta1
         exp_avg += (1 - beta1) * grad
         exp_avg_sq *= beta2
