@@ -276,3 +276,15 @@ def test_new_ops_match_pytorch():
         (out_ours * out_ours).sum().backward()
         (out_theirs * out_theirs).sum().backward()
         assert_close(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@given(a=arrays(min_dims=2, max_dims=2, max_side=3))
+def test_second_derivatives_of_these_ops(a):
+    """Their backward, recorded with create_graph=True, differentiates again (gradgradcheck, float64)."""
+    assume(np.sum(a * a) > 1e-3)  # the 2-norm's kink at 0
+    mask = Tensor(a > 0)
+    cases = [lambda t: t.sin(), lambda t: t.cos(), lambda t: (t * 0.4).tan(), lambda t: t.norm(),
+             lambda t: t.norm(dim=1, keepdim=True) if np.all(np.sum(a * a, axis=1) > 1e-3) else t.sin(),
+             lambda t: (t + 5).norm(p=3), lambda t: t.tril() ** 2, lambda t: t.masked_fill(mask, 0.5) ** 2]
+    for case in cases:
+        assert tl.gradgradcheck(case, Tensor(a, requires_grad=True))

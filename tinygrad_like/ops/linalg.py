@@ -2,7 +2,7 @@
 import numpy as np
 
 from tinygrad_like.ops.dispatch import expand_dims, raw, where
-from tinygrad_like.tensor import Function
+from tinygrad_like.tensor import Function, Tensor
 
 
 def _product(a, b):
@@ -63,6 +63,8 @@ class VectorNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
+        if isinstance(x, Tensor):  # recorded: the norm as a function of x (the saved one has kept dims)
+            out = VectorNorm.apply(x, axis=ctx.axis, keepdims=True)
         if not ctx.keepdims:
             grad = expand_dims(grad, ctx.axis) if ctx.axis is not None else grad.reshape((1,) * x.ndim)
         return grad * x / where(raw(out) == 0, 1.0, out)  # where the norm is 0, x is 0 too
