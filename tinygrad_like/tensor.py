@@ -756,6 +756,18 @@ class Tensor:
     def relu(self):
         return ops.Relu.apply(self)
 
+    def prelu(self, weight):
+        """x for x > 0, else weight * x; weight has one element or one per channel (axis 1)."""
+        weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+        if weight.ndim != 1 or weight.shape[0] not in (1, self.shape[1] if self.ndim >= 2 else 1):
+            raise ValueError(f"prelu: weight of shape {weight.shape} does not fit an input of shape {self.shape}: "
+                             "give one element, or one per channel (axis 1)")
+        if self.ndim >= 2:
+            weight = weight.reshape((weight.shape[0],) + (1,) * (self.ndim - 2))
+        elif self.ndim == 0:
+            weight = weight.reshape(())
+        return where(self._data > 0, self, weight * self)
+
     def clip(self, min=None, max=None):
         """Limit values to [min, max] (either may be None, or a tensor broadcasting against this one); the
         gradient flows to x where min <= x <= max, else to the bound that was taken."""

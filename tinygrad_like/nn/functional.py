@@ -161,3 +161,100 @@ def cross_entropy(input, target, reduction="mean"):
         _, target = _loss_operands("cross_entropy", input, target)
         return _reduce("cross_entropy", -(target * log_probabilities).sum(-1), reduction)
     return nll_loss(log_probabilities, target_array, reduction)
+
+
+# ---- activations ----------------------------------------------------------------------------------
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _activation(name, input, inplace, compute):
+    """compute(input) as a new tensor, or written into `input` (returned) with inplace=True."""
+    input = _tensor(input)
+    if input._data.dtype.kind != "f":
+        raise TypeError(f"{name}: the input must be floating point, got {input.dtype}; convert it with "
+                        ".float() or .double()")
+    return input._inplace(name + "_", compute) if inplace else compute(input)
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x) with Phi the standard normal CDF; approximate='tanh' uses the tanh approximation."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return _activation("gelu", input, False, lambda x: ops.Gelu.apply(x, approximate=approximate))
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x)."""
+    return _activation("silu", input, inplace, ops.Silu.apply)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x for x > 0, else alpha * (exp(x) - 1)."""
+    return _activation("elu", input, inplace, lambda x: ops.Elu.apply(x, alpha=alpha))
+
+
+def selu(input, inplace=False):
+    """scale * elu(x, alpha) with the self-normalising constants."""
+    return _activation("selu", input, inplace, lambda x: ops.Elu.apply(x, alpha=_SELU_ALPHA, scale=_SELU_SCALE))
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0")
+    return _activation("celu", input, inplace, lambda x: ops.Elu.apply(x, alpha=alpha, input_scale=1 / alpha))
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold."""
+    return _activation("softplus", input, False, lambda x: ops.Softplus.apply(x, beta=beta, threshold=threshold))
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    input = _tensor(input)
+    return input / (input.abs() + 1)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x for x > 0, else negative_slope * x (the gradient at 0 is negative_slope)."""
+    from tinygrad_like.tensor import where
+    return _activation("leaky_relu", input, inplace, lambda x: where(x._data > 0, x, x * negative_slope))
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """clip(x, min_val, max_val), with gradient 0 at the bounds."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    return _activation("hardtanh", input, inplace, lambda x: ops.Hardtanh.apply(x, min_val=min_val, max_val=max_val))
+
+
+def relu6(input, inplace=False):
+    """clip(x, 0, 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardsigmoid(input, inplace=False):
+    """clip(x / 6 + 1/2, 0, 1)."""
+    return _activation("hardsigmoid", input, inplace, ops.Hardsigmoid.apply)
+
+
+def hardswish(input, inplace=False):
+    """x * hardsigmoid(x)."""
+    return _activation("hardswish", input, inplace, ops.Hardswish.apply)
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    return _activation("mish", input, inplace, ops.Mish.apply)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)), stable for large |x|."""
+    return _activation("logsigmoid", input, False, ops.LogSigmoid.apply)
+
+
+def prelu(input, weight):
+    """x for x > 0, else weight * x, with one weight per channel (axis 1) or a single one."""
+    return _tensor(input).prelu(weight)

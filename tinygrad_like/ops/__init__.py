@@ -1,4 +1,6 @@
 """The primitive differentiable ops, each a Function with forward and backward side by side."""
+from tinygrad_like.ops.activation import (Elu, Erf, Gelu, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, Silu,
+                                          Softplus)
 from tinygrad_like.ops.elementwise import (Abs, Add, Cast, Clip, Div, Dropout, Exp, Log, Maximum, Minimum, Mul, Neg,
                                            Pow, Relu, Sigmoid, Sqrt, Sub, Tanh, Where)
 from tinygrad_like.ops.linalg import Linear, MatMul, VectorNorm
@@ -8,6 +10,7 @@ from tinygrad_like.ops.reduce import Max, Mean, Min, Sum
 from tinygrad_like.ops.softmax import LogSoftmax, Softmax
 from tinygrad_like.ops.trig import Cos, Sin
 
-__all__ = ["Abs", "Add", "BCELoss", "BCEWithLogitsLoss", "Cast", "Clip", "Clone", "Concatenate", "Cos", "Div", "Dropout", "Exp", "Expand", "Getitem", "Linear", "Log",
+__all__ = ["Elu", "Erf", "Gelu", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "Silu", "Softplus",
+           "Abs", "Add", "BCELoss", "BCEWithLogitsLoss", "Cast", "Clip", "Clone", "Concatenate", "Cos", "Div", "Dropout", "Exp", "Expand", "Getitem", "Linear", "Log",
            "LogSoftmax", "MatMul", "Max", "Maximum", "Mean", "Min", "Minimum", "MSELoss", "Mul", "Neg", "Pow", "Relu",
            "Reshape", "ScatterAdd", "Setitem", "Sigmoid", "Sin", "Softmax", "Sqrt", "Sub", "Sum", "Tanh", "Transpose", "VectorNorm", "Where"]
