@@ -735,6 +735,109 @@ class Tensor:
     def tan(self):
         return self.sin() / self.cos()
 
+    def asin(self):
+        return ops.Asin.apply(_floating(self))
+
+    def acos(self):
+        return ops.Acos.apply(_floating(self))
+
+    def atan(self):
+        return ops.Atan.apply(_floating(self))
+
+    def sinh(self):
+        return ops.Sinh.apply(_floating(self))
+
+    def cosh(self):
+        return ops.Cosh.apply(_floating(self))
+
+    def asinh(self):
+        return ops.Asinh.apply(_floating(self))
+
+    def acosh(self):
+        return ops.Acosh.apply(_floating(self))
+
+    def atanh(self):
+        return ops.Atanh.apply(_floating(self))
+
+    def atan2(self, other):
+        """The angle of the point (other, self), in (-pi, pi]."""
+        y, x = _operands(self, other)
+        return ops.Atan2.apply(_floating(y), _floating(x))
+
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh, arctan2 = asin, acos, atan, asinh, acosh, atanh, atan2
+
+    def exp2(self):
+        return ops.Exp2.apply(_floating(self))
+
+    def log1p(self):
+        """log(1 + x), accurate for small x."""
+        return ops.Log1p.apply(_floating(self))
+
+    def expm1(self):
+        """exp(x) - 1, accurate for small x."""
+        return ops.Expm1.apply(_floating(self))
+
+    def rsqrt(self):
+        return ops.Rsqrt.apply(_floating(self))
+
+    def reciprocal(self):
+        return ops.Reciprocal.apply(_floating(self))
+
+    def square(self):
+        return self * self
+
+    def sign(self):
+        """-1, 0 or 1 (0 for nan, as in PyTorch); zero gradient."""
+        return ops.Sign.apply(self)
+
+    def floor(self):
+        return self.clone() if self._data.dtype.kind in "iub" else ops.Floor.apply(self)
+
+    def ceil(self):
+        return self.clone() if self._data.dtype.kind in "iub" else ops.Ceil.apply(self)
+
+    def trunc(self):
+        return self.clone() if self._data.dtype.kind in "iub" else ops.Trunc.apply(self)
+
+    fix = trunc
+
+    def round(self, decimals=0):
+        """Round half to even, to `decimals` places (may be negative); zero gradient."""
+        return self.clone() if self._data.dtype.kind in "iub" else ops.Round.apply(self, decimals=decimals)
+
+    def frac(self):
+        """x - trunc(x), with the sign of x; gradient 1."""
+        return self - self.trunc()
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """nan, inf and -inf replaced (the infinities by default with the dtype's largest and smallest finite
+        values); the gradient is 0 at the replaced elements."""
+        return ops.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
+
+    def isinf(self):
+        return _wrap(np.isinf(self._data))
+
+    def isnan(self):
+        return _wrap(np.isnan(self._data))
+
+    def isfinite(self):
+        return _wrap(np.isfinite(self._data))
+
+    def lerp(self, end, weight):
+        """self + weight * (end - self); weight a number or a tensor. Computed from the nearer end, as in
+        PyTorch: exact at weight 1, and lerp(inf, 1, 0.5) is inf, not nan."""
+        difference = end - self
+        near_start = np.abs(_array(weight)) < 0.5
+        if np.all(near_start):
+            return self + weight * difference
+        near_end = end - difference * (1 - weight)
+        return near_end if not np.any(near_start) else where(near_start, self + weight * difference, near_end)
+
+    def hypot(self, other):
+        """sqrt(self**2 + other**2) without overflow or underflow in between."""
+        a, b = _operands(self, other)
+        return ops.Hypot.apply(_floating(a), _floating(b))
+
     def log10(self):
         return self.log() * (1 / np.log(10))
 

@@ -8,9 +8,13 @@ from tinygrad_like.ops.loss import BCELoss, BCEWithLogitsLoss, MSELoss
 from tinygrad_like.ops.movement import Clone, Concatenate, Expand, Getitem, Reshape, ScatterAdd, Setitem, Transpose
 from tinygrad_like.ops.reduce import Max, Mean, Min, Sum
 from tinygrad_like.ops.softmax import LogSoftmax, Softmax
-from tinygrad_like.ops.trig import Cos, Sin
+from tinygrad_like.ops.trig import Acos, Acosh, Asin, Asinh, Atan, Atanh, Cos, Cosh, Sin, Sinh
+from tinygrad_like.ops.unary import (Atan2, Ceil, Exp2, Expm1, Floor, Hypot, Log1p, NanToNum, Reciprocal, Round,
+                                     Rsqrt, Sign, Trunc)
 
 __all__ = ["Elu", "Erf", "Gelu", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "Silu", "Softplus",
            "Abs", "Add", "BCELoss", "BCEWithLogitsLoss", "Cast", "Clip", "Clone", "Concatenate", "Cos", "Div", "Dropout", "Exp", "Expand", "Getitem", "Linear", "Log",
            "LogSoftmax", "MatMul", "Max", "Maximum", "Mean", "Min", "Minimum", "MSELoss", "Mul", "Neg", "Pow", "Relu",
-           "Reshape", "ScatterAdd", "Setitem", "Sigmoid", "Sin", "Softmax", "Sqrt", "Sub", "Sum", "Tanh", "Transpose", "VectorNorm", "Where"]
+           "Reshape", "ScatterAdd", "Setitem", "Sigmoid", "Sin", "Softmax", "Sqrt", "Sub", "Sum", "Tanh", "Transpose", "VectorNorm", "Where",
+           "Acos", "Acosh", "Asin", "Asinh", "Atan", "Atan2", "Atanh", "Ceil", "Cosh", "Exp2", "Expm1", "Floor", "Hypot",
+           "Log1p", "NanToNum", "Reciprocal", "Round", "Rsqrt", "Sign", "Sinh", "Trunc"]
