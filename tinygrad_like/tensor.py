@@ -128,8 +128,10 @@ class Function:
                 data = cls.forward(ctx, *[t._data for t in inputs], **options)
         except (ValueError, TypeError, IndexError) as error:
             raise _op_error(cls, error, inputs) from error
-        if type(data) is not np.ndarray:
-            data = np.asarray(data)
+        if type(data) is not np.ndarray:  # numpy's result for 0-d operands is a scalar
+            scalar, data = data, np.asarray(data)
+            if ctx.saved_tensors:  # a saved output must be the output's array: a recorded backward finds it so
+                ctx.saved_tensors = tuple(data if saved is scalar else saved for saved in ctx.saved_tensors)
         out = _new_tensor(Tensor)  # _wrap(data), inlined
         out._data = data
         out.grad = None

@@ -7,8 +7,7 @@ import math
 
 import numpy as np
 
-from tinygrad_like.ops.dispatch import exp, raw, where
-from tinygrad_like.ops.elementwise import stable_sigmoid
+from tinygrad_like.ops.dispatch import exp, raw, sigmoid, stable_sigmoid, tanh, where
 from tinygrad_like.tensor import Function, Tensor
 
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
@@ -78,14 +77,6 @@ def _cast(out, x):
 
 
 # ---- helpers for backward, on arrays or Tensors --------------------------------------------------------
-def _sigmoid(x):
-    return x.sigmoid() if isinstance(x, Tensor) else stable_sigmoid(x)
-
-
-def _tanh(x):
-    return x.tanh() if isinstance(x, Tensor) else np.tanh(x)
-
-
 def _softplus(x):
     return Softplus.apply(x) if isinstance(x, Tensor) else softplus_array(x)
 
@@ -122,7 +113,7 @@ class Gelu(Function):
     def backward(ctx, grad):
         x = ctx.saved_tensors[0]
         if ctx.approximate == "tanh":
-            t = _tanh(_GELU_K * (x + _GELU_C * x * x * x))
+            t = tanh(_GELU_K * (x + _GELU_C * x * x * x))
             return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_GELU_K * (1 + 3 * _GELU_C * x * x)))
         return grad * (_normal_cdf(x) + x * (_INV_SQRT_2PI * exp(-0.5 * (x * x))))
 
@@ -136,7 +127,7 @@ class Silu(Function):
     @staticmethod
     def backward(ctx, grad):
         x = ctx.saved_tensors[0]
-        s = _sigmoid(x)
+        s = sigmoid(x)
         return grad * (s * (1 + x * (1 - s)))
 
 
@@ -175,7 +166,7 @@ class Softplus(Function):
         x = ctx.saved_tensors[0]
         beta, threshold = ctx.constants
         bx = x * beta
-        return where(raw(bx) > threshold, grad, grad * _sigmoid(bx))
+        return where(raw(bx) > threshold, grad, grad * sigmoid(bx))
 
 
 class LogSigmoid(Function):
@@ -188,7 +179,7 @@ class LogSigmoid(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * _sigmoid(-ctx.saved_tensors[0])
+        return grad * sigmoid(-ctx.saved_tensors[0])
 
 
 class Mish(Function):
@@ -202,8 +193,8 @@ class Mish(Function):
     @staticmethod
     def backward(ctx, grad):
         x = ctx.saved_tensors[0]
-        t = _tanh(_softplus(x))
-        return grad * (t + x * (1 - t * t) * _sigmoid(x))
+        t = tanh(_softplus(x))
+        return grad * (t + x * (1 - t * t) * sigmoid(x))
 
 
 class Hardtanh(Function):

@@ -15,12 +15,47 @@ def raw(x):
     return x._data if isinstance(x, Tensor) else x
 
 
+def stable_sigmoid(x):
+    """1 / (1 + exp(-x)) of an array without overflow: exp of a non-positive number never overflows,
+    and e / (1 + e) keeps the tiny values of very negative x."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, e) / (1 + e)
+
+
 def exp(x):
     return x.exp() if isinstance(x, Tensor) else np.exp(x)
 
 
 def log(x):
     return x.log() if isinstance(x, Tensor) else np.log(x)
+
+
+def sqrt(x):
+    return x.sqrt() if isinstance(x, Tensor) else np.sqrt(x)
+
+
+def sin(x):
+    return x.sin() if isinstance(x, Tensor) else np.sin(x)
+
+
+def cos(x):
+    return x.cos() if isinstance(x, Tensor) else np.cos(x)
+
+
+def sinh(x):
+    return x.sinh() if isinstance(x, Tensor) else np.sinh(x)
+
+
+def cosh(x):
+    return x.cosh() if isinstance(x, Tensor) else np.cosh(x)
+
+
+def tanh(x):
+    return x.tanh() if isinstance(x, Tensor) else np.tanh(x)
+
+
+def sigmoid(x):
+    return x.sigmoid() if isinstance(x, Tensor) else stable_sigmoid(x)
 
 
 def clamp_min(x, low):

@@ -1,26 +1,9 @@
 """Element-wise primitives. Inputs may broadcast; the engine sums gradients back to each input's shape."""
 import numpy as np
 
-from tinygrad_like.ops.dispatch import log, raw, where
+from tinygrad_like.ops.dispatch import log, raw, stable_sigmoid, where
 from tinygrad_like.random import dropout_mask
 from tinygrad_like.tensor import Function
-
-
-def stable_sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow: exp of a non-positive number never overflows, and
-    e / (1 + e) keeps the tiny values of very negative x."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1, e) / (1 + e)
-
-
-def _save_output(ctx, out, *inputs):
-    """ctx.save_for_backward(*inputs, out); returns out. numpy gives a scalar, not a 0-d array, for 0-d
-    operands, which apply would wrap in a new array: a recorded backward, which finds the node's output
-    among the saved arrays by identity, would then take the saved output for a constant."""
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    ctx.saved_tensors = (*inputs, out)
-    return out
 
 
 class Add(Function):
@@ -78,7 +61,9 @@ class Dropout(Function):
 class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
-        return _save_output(ctx, a / b, b)
+        out = a / b
+        ctx.save_for_backward(b, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -90,7 +75,9 @@ class Div(Function):
 class Pow(Function):
     @staticmethod
     def forward(ctx, base, exponent):
-        return _save_output(ctx, base ** exponent, base, exponent)
+        out = base ** exponent
+        ctx.save_for_backward(base, exponent, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -128,7 +115,9 @@ class Neg(Function):
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
-        return _save_output(ctx, np.exp(x))
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -149,7 +138,9 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
-        return _save_output(ctx, np.sqrt(x))
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -170,7 +161,9 @@ class Abs(Function):
 class Tanh(Function):
     @staticmethod
     def forward(ctx, x):
-        return _save_output(ctx, np.tanh(x))
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -181,7 +174,9 @@ class Tanh(Function):
 class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
-        return _save_output(ctx, stable_sigmoid(x))
+        out = stable_sigmoid(x)
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):

@@ -4,8 +4,7 @@ Each takes `reduction` = 'mean' | 'sum' | 'none' and returns the gradient for bo
 """
 import numpy as np
 
-from tinygrad_like.ops.dispatch import clamp_min, log, raw
-from tinygrad_like.ops.elementwise import stable_sigmoid
+from tinygrad_like.ops.dispatch import clamp_min, log, raw, sigmoid
 from tinygrad_like.tensor import Function, Tensor
 
 
@@ -64,7 +63,7 @@ class BCEWithLogitsLoss(Function):
     def backward(ctx, grad):
         logits, target = ctx.saved_tensors
         scale = _reduction_scale(grad, raw(logits).size, ctx.reduction)
-        probabilities = logits.sigmoid() if isinstance(logits, Tensor) else stable_sigmoid(logits)
+        probabilities = sigmoid(logits)
         return ((probabilities - target) * scale,
                 -logits * scale if ctx.needs_input_grad[1] else None)
 

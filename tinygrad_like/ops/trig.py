@@ -1,15 +1,8 @@
 """Trigonometric primitives."""
 import numpy as np
 
-from tinygrad_like.tensor import Function, Tensor
-
-
-def _sin(x):
-    return x.sin() if isinstance(x, Tensor) else np.sin(x)
-
-
-def _cos(x):
-    return x.cos() if isinstance(x, Tensor) else np.cos(x)
+from tinygrad_like.ops.dispatch import cos, cosh, sin, sinh, sqrt
+from tinygrad_like.tensor import Function
 
 
 class Sin(Function):
@@ -20,7 +13,7 @@ class Sin(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * _cos(ctx.saved_tensors[0])
+        return grad * cos(ctx.saved_tensors[0])
 
 
 class Cos(Function):
@@ -31,19 +24,7 @@ class Cos(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return -grad * _sin(ctx.saved_tensors[0])
-
-
-def _sqrt(x):
-    return x.sqrt() if isinstance(x, Tensor) else np.sqrt(x)
-
-
-def _sinh(x):
-    return x.sinh() if isinstance(x, Tensor) else np.sinh(x)
-
-
-def _cosh(x):
-    return x.cosh() if isinstance(x, Tensor) else np.cosh(x)
+        return -grad * sin(ctx.saved_tensors[0])
 
 
 class Asin(Function):
@@ -55,7 +36,7 @@ class Asin(Function):
     @staticmethod
     def backward(ctx, grad):
         x = ctx.saved_tensors[0]
-        return grad / _sqrt(1 - x * x)
+        return grad / sqrt(1 - x * x)
 
 
 class Acos(Function):
@@ -67,7 +48,7 @@ class Acos(Function):
     @staticmethod
     def backward(ctx, grad):
         x = ctx.saved_tensors[0]
-        return -grad / _sqrt(1 - x * x)
+        return -grad / sqrt(1 - x * x)
 
 
 class Atan(Function):
@@ -90,7 +71,7 @@ class Sinh(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * _cosh(ctx.saved_tensors[0])
+        return grad * cosh(ctx.saved_tensors[0])
 
 
 class Cosh(Function):
@@ -101,7 +82,7 @@ class Cosh(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * _sinh(ctx.saved_tensors[0])
+        return grad * sinh(ctx.saved_tensors[0])
 
 
 class Asinh(Function):
@@ -113,7 +94,7 @@ class Asinh(Function):
     @staticmethod
     def backward(ctx, grad):
         x = ctx.saved_tensors[0]
-        return grad / _sqrt(x * x + 1)
+        return grad / sqrt(x * x + 1)
 
 
 class Acosh(Function):
@@ -125,7 +106,7 @@ class Acosh(Function):
     @staticmethod
     def backward(ctx, grad):
         x = ctx.saved_tensors[0]
-        return grad / _sqrt(x * x - 1)
+        return grad / sqrt(x * x - 1)
 
 
 class Atanh(Function):

@@ -5,7 +5,6 @@ import math
 import numpy as np
 
 from tinygrad_like.ops.dispatch import raw, where
-from tinygrad_like.ops.elementwise import _save_output
 from tinygrad_like.tensor import Function
 
 _LN2 = math.log(2.0)
@@ -20,7 +19,9 @@ def _zero_gradient(ctx, grad):
 class Exp2(Function):
     @staticmethod
     def forward(ctx, x):
-        return _save_output(ctx, np.exp2(x))
+        out = np.exp2(x)
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -41,7 +42,9 @@ class Log1p(Function):
 class Expm1(Function):
     @staticmethod
     def forward(ctx, x):
-        return _save_output(ctx, np.expm1(x))
+        out = np.expm1(x)
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -51,7 +54,9 @@ class Expm1(Function):
 class Rsqrt(Function):
     @staticmethod
     def forward(ctx, x):
-        return _save_output(ctx, 1 / np.sqrt(x))
+        out = 1 / np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -62,7 +67,9 @@ class Rsqrt(Function):
 class Reciprocal(Function):
     @staticmethod
     def forward(ctx, x):
-        return _save_output(ctx, np.reciprocal(x))
+        out = np.reciprocal(x)
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -117,7 +124,9 @@ class NanToNum(Function):
 class Hypot(Function):
     @staticmethod
     def forward(ctx, a, b):
-        return _save_output(ctx, np.hypot(a, b), a, b)
+        out = np.hypot(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
