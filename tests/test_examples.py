@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from test_data import write_idx, write_mnist
-from tinygrad_like.book import ch5_mnist_weights, ch8_mnist
+from tinygrad_like.book import ch5_mnist_weights, ch8_mnist, ch9_mnist
 from tinygrad_like.data import mnist as mnist_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,7 +81,7 @@ def test_titanic_example_given_a_missing_file_is_a_usage_error(tmp_path):
     assert f"{tmp_path / 'nowhere.csv'}: no such file" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("name", ["ch8_mnist.py", "ch5_mnist_weights.py"])
+@pytest.mark.parametrize("name", ["ch8_mnist.py", "ch9_mnist.py", "ch5_mnist_weights.py"])
 def test_mnist_examples_given_a_directory_without_mnist_stop_with_a_usage_error(name, tmp_path):
     result = run_example(name, "--mnist", str(tmp_path / "nowhere"), cwd=tmp_path, status=2)
     first_line = next(line for line in result.stderr.splitlines() if "error:" in line)
@@ -99,7 +99,7 @@ def test_mnist_examples_report_a_truncated_file_without_a_traceback(name, tmp_pa
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("module", [ch8_mnist, ch5_mnist_weights])
+@pytest.mark.parametrize("module", [ch8_mnist, ch9_mnist, ch5_mnist_weights])
 def test_mnist_examples_without_data_anywhere_list_every_place_searched(module, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path))

@@ -1,4 +1,4 @@
-"""The networks of Grokking Deep Learning (Trask, chapters 3-8) and of Jay Alammar's two neural-network
+"""The networks of Grokking Deep Learning (Trask, chapters 3-9) and of Jay Alammar's two neural-network
 posts, rebuilt from tinygrad_like layers, printing the figures the sources print.
 
 One module per source section; each has `figures()` (our numbers), `rows()` (the demo's comparison
@@ -10,6 +10,7 @@ rows: the source's figure, ours, match) and `main()` (prints them as the source 
 - `ch5_mnist_weights`     a 784 -> 10 network on MNIST and its weights drawn as images
 - `ch6_streetlight`       the streetlight problem: one layer, then the 3-4-1 ReLU network
 - `ch8_mnist`             MNIST: the 3-layer net, dropout, mini-batches (the published tables)
+- `ch9_mnist`             MNIST with tanh, softmax and dropout (the published table)
 - `alammar_houses`        house prices: one weight, a bias, two features; softmax; a classifier
 - `alammar_titanic`       Titanic survival with a sigmoid: the post's weights, then trained ones
 

@@ -1,6 +1,6 @@
 """`python -m tinygrad_like.book`: every network of the book and the posts, the source's figures beside ours.
 
-Runs chapters 3-6 and Alammar's posts (seconds), then chapter 8 on MNIST when the files are found
+Runs chapters 3-6 and Alammar's posts (seconds), then chapters 8 and 9 on MNIST when the files are found
 (`--mnist DIR`, else the first of the places in `--help` holding them): by default only the first
 rows of each of the notebook's tables (I:0 and I:10; I:0 for the mini-batch net), about half a
 minute; `--full` runs the whole tables (350 / 300 iterations: several minutes each; BLAS runs on one
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tinygrad_like import nn
 from tinygrad_like.book import (alammar_houses, alammar_titanic, ch3_prediction, ch4_gradient_descent, ch5_mnist_weights,
-                                ch5_multiple, ch6_streetlight, ch8_mnist, figures)
+                                ch5_multiple, ch6_streetlight, ch8_mnist, ch9_mnist, figures)
 from tinygrad_like.book._common import MNIST_HELP, TITANIC_HELP, Row
 from tinygrad_like.data import book_mnist, find_mnist, find_titanic_csv
 
@@ -70,9 +70,41 @@ def ch8_rows(data, full, progress):
     return rows, runs
 
 
+def ch9_rows(data, full, progress):
+    """Rows comparing our chapter 9 run with the notebook's table, and the true gradient's first row with the
+    reference; also returns the runs (for curves)."""
+    rows, runs = [], {}
+    for layers in ("book", "true", "stock"):
+        start = time.time()
+        runs[layers] = ch9_mnist.run(layers, data, iterations=None if full else ch9_mnist.QUICK_ITERATIONS,
+                                     progress=progress)
+        print(f"  ch9 {layers} layers: {len(runs[layers])} row(s) in {time.time() - start:.1f} s", file=sys.stderr)
+    ours = [ch9_mnist.format_row(row) for row in runs["book"]]
+    book_table = ch9_mnist.BOOK_TABLE
+    for index in range(len(ours)) if not full else sorted({0, 1, len(ours) - 1}):
+        rows.append(Row(f"ch9 tanh/softmax I:{runs['book'][index].iteration}", _accuracies(book_table[index]),
+                        _accuracies(ours[index]), "yes" if book_table[index] == ours[index] else "NO"))
+    if full:
+        identical = sum(book == mine for book, mine in zip(book_table, ours))
+        rows.append(Row("ch9 tanh/softmax: whole table", f"{len(book_table)} rows", f"{identical} identical",
+                        "yes" if identical == len(book_table) == len(ours) else "NO"))
+    true_first = ch9_mnist.format_row(runs["true"][0])
+    rows.append(Row("ch9 true gradient I:0", "numpy ref: " + _accuracies(ch9_mnist.TRUE_GRADIENT_REFERENCE),
+                    _accuracies(true_first), "yes" if true_first == ch9_mnist.TRUE_GRADIENT_REFERENCE else "NO"))
+    last = runs["stock"][-1]
+    rows.append(Row(f"ch9 nn.Tanh + nn.Dropout I:{last.iteration}", "-", _accuracies(ch9_mnist.format_row(last)), "n/a"))
+    return rows, runs
+
+
+def _accuracies(line):
+    """'I:10 Test-Acc:0.6867 Train-Acc:0.723' -> 'test 0.6867; train 0.723'."""
+    values = dict(re.findall(r"([A-Za-z-]+):(\S+)", line))
+    return f"test {values['Test-Acc']}; train {values['Train-Acc']}"
+
+
 def skipped_mnist_row():
-    """The demo's row for chapters 5 and 8 when MNIST is missing or unreadable (a note says which)."""
-    return Row("ch5 and ch8 on MNIST", "the notebook's tables", "-", "skipped")
+    """The demo's row for chapters 5, 8 and 9 when MNIST is missing or unreadable (a note says which)."""
+    return Row("ch5, ch8 and ch9 on MNIST", "the notebook's tables", "-", "skipped")
 
 
 # ---- printing -----------------------------------------------------------------------------------------
@@ -171,7 +203,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tinygrad_like.book", description=__doc__.splitlines()[0])
     parser.add_argument("--mnist", metavar="DIR", help=MNIST_HELP)
     parser.add_argument("--no-mnist", action="store_true", help="skip the chapter 5 and 8 MNIST networks")
-    parser.add_argument("--full", action="store_true", help="run chapter 8's whole tables (several minutes per table)")
+    parser.add_argument("--full", action="store_true", help="run the whole tables of chapters 8 and 9 (several minutes per chapter 8 table)")
     parser.add_argument("--titanic", metavar="CSV", help=TITANIC_HELP)
     parser.add_argument("--out", default="book_figures", help="directory for the PNG figures (default ./book_figures)")
     parser.add_argument("--no-figures", action="store_true", help="write no PNGs")
@@ -182,7 +214,7 @@ def main(argv=None):
 
     notes, unreadable = [], []
     mnist_dir = None if args.no_mnist else find_data(parser, find_mnist, args.mnist, notes,
-                                                     "Chapters 5 (weights) and 8", "--mnist DIR")
+                                                     "Chapters 5 (weights), 8 and 9", "--mnist DIR")
     titanic_csv = find_data(parser, find_titanic_csv, args.titanic, notes, "The Titanic rows", "--titanic CSV")
 
     rows = []
@@ -197,25 +229,28 @@ def main(argv=None):
             rows += alammar_titanic.rows_without_data()
             unreadable.append(f"The Titanic rows did not run: {error}")
 
-    runs, mnist_model, data = {}, None, None
+    runs, ch9_runs, mnist_model, data = {}, {}, None, None
     if mnist_dir is not None:
         try:
             data = book_mnist(mnist_dir)
         except ValueError as error:  # e.g. a truncated file: the loader's message says which and what to do
-            unreadable.append(f"Chapters 5 (weights) and 8 did not run: {error}")
+            unreadable.append(f"Chapters 5 (weights), 8 and 9 did not run: {error}")
             rows.append(skipped_mnist_row())
     elif not args.no_mnist:
         rows.append(skipped_mnist_row())
     if data is not None:
-        print(f"Chapter 8 on MNIST from {mnist_dir} ({'whole tables' if args.full else 'first rows only'}) ...",
+        print(f"Chapters 8 and 9 on MNIST from {mnist_dir} ({'whole tables' if args.full else 'first rows only'}) ...",
               file=sys.stderr)
         mnist_rows, runs = ch8_rows(data, args.full, progress=not args.no_progress)
         rows += mnist_rows
+        ch9, ch9_runs = ch9_rows(data, args.full, progress=not args.no_progress)
+        rows += ch9
         mnist_model, accuracy = ch5_mnist_weights.train(data)
         rows.append(Row("ch5 MNIST 784->10 (test accuracy)", "-", f"{accuracy:.4f}", "n/a"))
         if not args.full:
-            notes.append("MNIST: only the first rows of each chapter 8 table ran (I:0 and I:10; I:0 for the "
-                         "mini-batch net). Run with --full for the whole tables (several minutes each).")
+            notes.append("MNIST: only the first rows of each chapter 8 and 9 table ran (I:0 and I:10; I:0 for the "
+                         "mini-batch net and chapter 9). Run with --full for the whole tables (several minutes "
+                         "each).")
 
     print_table(rows)
     print("\n" + wrapped(summary(rows)))
@@ -236,6 +271,9 @@ def main(argv=None):
                 written.append(figures.save_curves(
                     {"no dropout (784-40-10)": runs[("plain", "book")], "dropout (784-100-10)": runs[("dropout", "book")]},
                     out / "ch8_dropout.png", "Chapter 8: dropout narrows the train/test gap"))
+                written.append(figures.save_curves(
+                    {"book's backward (published)": ch9_runs["book"], "nn.Tanh + nn.Dropout": ch9_runs["stock"]},
+                    out / "ch9_tanh_softmax.png", "Chapter 9: 784-100-10 tanh/softmax net, train vs test accuracy"))
         else:
             notes.append(f"Curves and diagrams need matplotlib; to install it:\n{figures.PLOT_HINT}")
         if written:
