@@ -9,19 +9,19 @@ import pytest
 
 from tinygrad_like import GradcheckError, gradcheck, nn, optim
 from tinygrad_like.book import ch9_mnist
-from tinygrad_like.book._common import BookDropout
+from tinygrad_like.book._common import BookDropout, BookTanhDropout, BookTanhDropoutFunction
 from tinygrad_like.tensor import Tensor
 
 
 def _masked_tanh(mask):
-    return lambda z: ch9_mnist.BookTanhDropoutFunction.apply(z, mask=mask)
+    return lambda z: BookTanhDropoutFunction.apply(z, mask=mask)
 
 
 def test_book_tanh_dropout_takes_the_derivative_on_the_doubled_activation():
     z_data = np.array([[-1.5, -0.2, 0.0, 0.3, 0.9, 2.0]])
     mask = np.array([[1, 0, 1, 1, 0, 1]])
     z = Tensor(z_data, requires_grad=True)
-    out = ch9_mnist.BookTanhDropoutFunction.apply(z, mask=mask)
+    out = BookTanhDropoutFunction.apply(z, mask=mask)
     np.testing.assert_array_equal(out.numpy(), np.tanh(z_data) * mask * 2)
     out.sum().backward()
     doubled = np.tanh(z_data) * mask * 2
@@ -49,7 +49,7 @@ def test_gradcheck_rejects_the_book_layer_and_accepts_the_true_pair():
 
 
 def test_eval_mode_is_tanh_and_draws_nothing():
-    layer = ch9_mnist.BookTanhDropout().eval()
+    layer = BookTanhDropout().eval()
     x = Tensor(np.array([[-2.0, 0.5, 3.0]]))
     state = np.random.get_state()[1].copy()
     np.testing.assert_array_equal(layer(x).numpy(), np.tanh(x.numpy()))
@@ -94,7 +94,7 @@ def test_layers_follow_the_notebooks_numpy_code():
 
 
 def test_build_variants_and_errors():
-    assert isinstance(ch9_mnist.build("book")[1], ch9_mnist.BookTanhDropout)
+    assert isinstance(ch9_mnist.build("book")[1], BookTanhDropout)
     assert [type(layer) for layer in ch9_mnist.build("true")[1:3]] == [nn.Tanh, BookDropout]
     assert [type(layer) for layer in ch9_mnist.build("stock")[1:3]] == [nn.Tanh, nn.Dropout]
     first, last = ch9_mnist.build()[0], ch9_mnist.build()[-1]

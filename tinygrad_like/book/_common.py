@@ -134,6 +134,37 @@ class BookDropout(nn.Module):
         return f"p=0.5, book_backward={self.book_backward}"
 
 
+class BookTanhDropoutFunction(Function):
+    """Forward: tanh(z) * mask * 2. Backward: grad * (1 - out ** 2) * mask, with `out` the doubled,
+    dropped-out activation (the notebook's `tanh2deriv(layer_1)` after `layer_1 *= dropout_mask * 2`)."""
+
+    @staticmethod
+    def forward(ctx, z, mask=None):
+        out = np.tanh(z) * (mask * 2)
+        ctx.save_for_backward(out)
+        ctx.mask = mask
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out ** 2) * ctx.mask
+
+
+class BookTanhDropout(nn.Module):
+    """tanh, then the book's dropout (`mask = np.random.randint(2, size=x.shape)`, `x * mask * 2`), with
+    the backward of the chapter 9 and 10 notebooks: see `BookTanhDropoutFunction` and ch9_mnist.
+
+    The mask is drawn from numpy's legacy global generator, one draw per training forward call, as
+    the notebook draws it. In eval mode the layer is a plain tanh and draws nothing.
+    """
+
+    def forward(self, x):
+        if not self.training:
+            return x.tanh()
+        return BookTanhDropoutFunction.apply(x, mask=np.random.randint(2, size=x.shape))
+
+
 # ---- the demo's comparison rows ---------------------------------------------------------------------
 STATUSES = ("yes", "NO", "n/a", "skipped")
 

@@ -37,11 +37,11 @@ from typing import NamedTuple
 import numpy as np
 
 from tinygrad_like import manual_seed, nn, no_grad, optim
-from tinygrad_like.book._common import (MNIST_HELP, BookDropout, Progress, book_linear, mnist_or_exit, py3_str,
-                                        single_blas_thread)
+from tinygrad_like.book._common import (MNIST_HELP, BookDropout, BookTanhDropout, Progress, book_linear,
+                                        mnist_or_exit, py3_str, single_blas_thread)
 from tinygrad_like.data import book_mnist
 from tinygrad_like.nn import functional as F
-from tinygrad_like.tensor import Function, Tensor
+from tinygrad_like.tensor import Tensor
 
 ALPHA, ITERATIONS, HIDDEN_SIZE, BATCH_SIZE = 2.0, 300, 100, 100
 QUICK_ITERATIONS = 1  # the first printed row, I:0, for a quick check
@@ -86,37 +86,6 @@ class Epoch(NamedTuple):
     iteration: int
     test_accuracy: float
     train_accuracy: float
-
-
-class BookTanhDropoutFunction(Function):
-    """Forward: tanh(z) * mask * 2. Backward: grad * (1 - out ** 2) * mask, with `out` the doubled,
-    dropped-out activation (the notebook's `tanh2deriv(layer_1)` after `layer_1 *= dropout_mask * 2`)."""
-
-    @staticmethod
-    def forward(ctx, z, mask=None):
-        out = np.tanh(z) * (mask * 2)
-        ctx.save_for_backward(out)
-        ctx.mask = mask
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * (1 - out ** 2) * ctx.mask
-
-
-class BookTanhDropout(nn.Module):
-    """tanh, then the book's dropout (`mask = np.random.randint(2, size=x.shape)`, `x * mask * 2`), with
-    the chapter 9 notebook's backward: see `BookTanhDropoutFunction` and the module docstring.
-
-    The mask is drawn from numpy's legacy global generator, one draw per training forward call, as
-    the notebook draws it. In eval mode the layer is a plain tanh and draws nothing.
-    """
-
-    def forward(self, x):
-        if not self.training:
-            return x.tanh()
-        return BookTanhDropoutFunction.apply(x, mask=np.random.randint(2, size=x.shape))
 
 
 def book_weights(seed=1):
