@@ -2,14 +2,27 @@
 from tinygrad_like.nn import functional, init, utils
 from tinygrad_like.nn.activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
                                          LogSigmoid, Mish, PReLU, ReLU6, SiLU, Softplus, Softsign)
+from tinygrad_like.nn.dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from tinygrad_like.nn.layers import (Dropout, Embedding, Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid,
-                                     Softmax, Tanh)
-from tinygrad_like.nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+                                     Softmax, Tanh, Unflatten)
+from tinygrad_like.nn.losses import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CosineSimilarity,
+                                     CrossEntropyLoss, GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss,
+                                     L1Loss, MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, NLLLoss,
+                                     PairwiseDistance, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss,
+                                     TripletMarginLoss)
 from tinygrad_like.nn.module import Module, ModuleList, Sequential
+from tinygrad_like.nn.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d,
+                                            InstanceNorm2d, InstanceNorm3d, LayerNorm, LocalResponseNorm, RMSNorm)
 from tinygrad_like.nn.parameter import Parameter
 
 __all__ = ["CELU", "ELU", "GELU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid", "Mish",
            "PReLU", "ReLU6", "SiLU", "Softplus", "Softsign",
            "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "Identity",
            "L1Loss", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "NLLLoss", "Parameter", "ReLU",
-           "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init", "utils"]
+           "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init", "utils",
+           "AlphaDropout", "Dropout1d", "Dropout2d", "Dropout3d", "FeatureAlphaDropout", "Unflatten",
+           "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
+           "InstanceNorm3d", "LayerNorm", "LocalResponseNorm", "RMSNorm",
+           "CosineEmbeddingLoss", "CosineSimilarity", "GaussianNLLLoss", "HingeEmbeddingLoss", "HuberLoss",
+           "KLDivLoss", "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PairwiseDistance", "PoissonNLLLoss",
+           "SmoothL1Loss", "SoftMarginLoss", "TripletMarginLoss"]

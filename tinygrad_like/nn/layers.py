@@ -7,6 +7,7 @@ from tinygrad_like.nn import functional as F
 from tinygrad_like.nn import init
 from tinygrad_like.nn.module import Module
 from tinygrad_like.nn.parameter import Parameter
+from tinygrad_like.tensor import ShapeError
 
 
 class Linear(Module):
@@ -89,6 +90,36 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split axis `dim` into `unflattened_size` (a tuple or list of ints, one of them may be -1)."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(f"unflattened_size must be a tuple of ints, but found type "
+                            f"{type(unflattened_size).__name__}")
+        for position, size in enumerate(unflattened_size):
+            if not isinstance(size, int):
+                raise TypeError(f"unflattened_size must be tuple of ints, but found element of type "
+                                f"{type(size).__name__} at pos {position}")
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, input):
+        shape, sizes = tuple(input.shape), tuple(self.unflattened_size)
+        if not -len(shape) <= self.dim < len(shape):
+            raise IndexError(f"Unflatten: dim {self.dim} is out of range for an input of shape {shape}")
+        dim = self.dim % len(shape)
+        known = math.prod(size for size in sizes if size != -1)
+        if (not sizes or sizes.count(-1) > 1 or any(size < -1 for size in sizes)
+                or (shape[dim] != known if -1 not in sizes else known == 0 or shape[dim] % known)):
+            raise ShapeError(f"Unflatten: sizes {list(sizes)} (at most one -1) don't multiply up to the size of "
+                             f"dim {dim} ({shape[dim]}) in the input of shape {shape}")
+        return input.reshape(shape[:dim] + sizes + shape[dim + 1:])
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
 class Identity(Module):
