@@ -87,15 +87,19 @@ def test_values_and_gradients(kind, data):
     assert tl.gradcheck(function, Tensor(x, requires_grad=True), w, b)
 
 
+SECOND_ORDER = {
+    "batch": lambda t, w, b: F.batch_norm(t, None, None, w, b, training=True),
+    "instance": lambda t, w, b: F.instance_norm(t, weight=w, bias=b),
+    "layer": lambda t, w, b: F.layer_norm(t, (3,), w[:3], b[:3]),
+    "group": lambda t, w, b: F.group_norm(t, 2, w, b),
+}
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_second_derivatives(kind):
     rng = np.random.default_rng(3)
-    x = rng.normal(size=(2, 4, 3))
-    expected, function = reference(kind, x, None, None, 2, 2)
-    w, b = (Tensor(rng.normal(size=(3,) if kind == "layer" else (4,)), requires_grad=True) for _ in range(2))
-    if kind == "layer":
-        function = lambda t, w, b: F.layer_norm(t, (3,), w, b)  # noqa: E731
-    assert tl.gradgradcheck(function, Tensor(x, requires_grad=True), w, b)
+    x, w, b = (Tensor(rng.normal(size=shape), requires_grad=True) for shape in [(2, 4, 3), (4,), (4,)])
+    assert tl.gradgradcheck(SECOND_ORDER[kind], x, w, b)
 
 
 def test_other_normalizations_values_and_gradients():
@@ -143,14 +147,16 @@ def test_edge_values():
         assert out.shape == shape
         out.sum().backward()
         assert x.grad.shape == shape
-    assert_close(bn.running_mean, np.zeros(3)) and assert_close(bn.running_var, np.ones(3))
+    assert_close(bn.running_mean, np.zeros(3))
+    assert_close(bn.running_var, np.ones(3))
     assert int(bn.num_batches_tracked) == 2
     assert F.layer_norm(Tensor(np.zeros((0, 3))), 3).shape == (0, 3)
     # normalize: the zero vector stays zero, divided by eps (the clamped norm, whose gradient is 0), as in PyTorch
     x = Tensor(np.zeros((2, 3)), requires_grad=True)
     out = F.normalize(x)
     out.sum().backward()
-    assert_close(out, np.zeros((2, 3))) and assert_close(x.grad, np.full((2, 3), 1e12))
+    assert_close(out, np.zeros((2, 3)))
+    assert_close(x.grad, np.full((2, 3), 1e12))
 
 
 # ---- running statistics, modes, buffers ----------------------------------------------------------
@@ -165,7 +171,8 @@ def test_running_statistics(momentum):
         factor = 1 / step if momentum is None else momentum  # None: the plain average of the batches
         mean = (1 - factor) * mean + factor * x.mean(axis=(0, 2, 3))
         var = (1 - factor) * var + factor * x.var(axis=(0, 2, 3), ddof=1)  # unbiased, as PyTorch keeps it
-        assert_close(bn.running_mean, mean, rtol=1e-12) and assert_close(bn.running_var, var, rtol=1e-12)
+        assert_close(bn.running_mean, mean, rtol=1e-12)
+        assert_close(bn.running_var, var, rtol=1e-12)
         assert bn.num_batches_tracked.item() == step
     bn.eval()
     x = rng.normal(size=(2, 3, 2, 2))
@@ -175,7 +182,8 @@ def test_running_statistics(momentum):
     assert_close(bn(Tensor(x)), expected + channel(np.array([0.5, 0.0, -0.5]), 4), rtol=1e-12)
     assert bn.num_batches_tracked.item() == 4  # eval mode tracks nothing
     bn.reset_running_stats()
-    assert_close(bn.running_mean, np.zeros(3)) and assert_close(bn.running_var, np.ones(3))
+    assert_close(bn.running_mean, np.zeros(3))
+    assert_close(bn.running_var, np.ones(3))
     assert bn.num_batches_tracked.item() == 0 and bn.weight.numpy().tolist() == [1.0, 2.0, 3.0]
     bn.reset_parameters()
     assert bn.weight.numpy().tolist() == [1.0] * 3 and bn.bias.numpy().tolist() == [0.0] * 3
