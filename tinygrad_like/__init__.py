@@ -23,6 +23,10 @@ from tinygrad_like.grad_mode import enable_grad, is_grad_enabled, no_grad, set_g
 from tinygrad_like.random import Generator, default_generator, initial_seed, manual_seed, seed
 from tinygrad_like.serialization import load, save
 from tinygrad_like.tensor import Function, ShapeError, Size, Tensor, cat, stack, where
+from tinygrad_like.ops.einsum import einsum, tensordot  # functions only, as in PyTorch: no Tensor methods
+from tinygrad_like.ops.sorting import bucketize, searchsorted  # functions only: their first argument is no tensor to sort
+from tinygrad_like.tensor import std_mean, var_mean
+from tinygrad_like.tensor import atleast_1d, atleast_2d, atleast_3d, column_stack, dstack, hstack, vstack
 
 # Bound after the imports above, which load the submodule tinygrad_like.tensor: from here on the name
 # is PyTorch's function (`from tinygrad_like.tensor import Tensor` still reads the submodule).

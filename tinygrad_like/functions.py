@@ -16,6 +16,8 @@ NOT_FUNCTIONS = frozenset({
     "expand_as", "float", "half", "int", "item", "long", "nelement", "new_empty", "new_full", "new_ones",
     "new_tensor", "new_zeros", "numpy", "register_hook", "reshape_as", "retain_grad", "size", "to", "tolist",
     "type", "type_as", "view", "view_as",
+    "repeat", "unfold",  # torch.repeat does not exist; torch.nn.functional.unfold is another op
+    "bfloat16", "byte", "char", "short",
 })
 
 

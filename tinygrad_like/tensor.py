@@ -60,6 +60,15 @@ class ReturnTypes:
 
     max = collections.namedtuple("max", ["values", "indices"])
     min = collections.namedtuple("min", ["values", "indices"])
+    sort = collections.namedtuple("sort", ["values", "indices"])
+    topk = collections.namedtuple("topk", ["values", "indices"])
+    kthvalue = collections.namedtuple("kthvalue", ["values", "indices"])
+    cummax = collections.namedtuple("cummax", ["values", "indices"])
+    cummin = collections.namedtuple("cummin", ["values", "indices"])
+    median = collections.namedtuple("median", ["values", "indices"])
+    nanmedian = collections.namedtuple("nanmedian", ["values", "indices"])
+    mode = collections.namedtuple("mode", ["values", "indices"])
+    aminmax = collections.namedtuple("aminmax", ["min", "max"])
 
 
 class Function:
@@ -451,6 +460,18 @@ class Tensor:
     def half(self):
         return self.astype(np.float16)
 
+    def short(self):
+        return self.astype(np.int16)
+
+    def char(self):
+        return self.astype(np.int8)
+
+    def byte(self):
+        return self.astype(np.uint8)
+
+    def bfloat16(self):
+        return self.astype(to_dtype("bfloat16", "bfloat16"))  # raises: numpy has no bfloat16
+
     def type_as(self, other):
         return self.astype(other.dtype)
 
@@ -494,8 +515,8 @@ class Tensor:
     def __neg__(self):
         return ops.Neg.apply(self)
 
-    mul, div, pow, matmul, neg = __mul__, __truediv__, __pow__, __matmul__, __neg__
-    multiply, divide, true_divide, negative = mul, div, div, neg
+    mul, pow, matmul, neg = __mul__, __pow__, __matmul__, __neg__
+    multiply, true_divide, negative = mul, __truediv__, neg
 
     def add(self, other, *, alpha=1):
         return self + (other if alpha == 1 else other * alpha)
@@ -504,6 +525,102 @@ class Tensor:
         return self - (other if alpha == 1 else other * alpha)
 
     subtract = sub
+
+    # ---- integer division, remainders, bitwise ops and shifts (ops/integer.py) ---------------------
+    def div(self, other, *, rounding_mode=None):
+        """self / other: true division (integers give float32), or rounded with rounding_mode "trunc"
+        (toward zero) or "floor" (down), which keep integer dtypes and have a zero gradient."""
+        if rounding_mode is None:
+            return ops.Div.apply(*_division_operands(self, other))
+        if rounding_mode not in ("trunc", "floor"):
+            raise ShapeError(f"div(): rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+        return ops.RoundedDivide.apply(*_operands(self, other), rounding_mode=rounding_mode)
+
+    divide = div
+
+    def __floordiv__(self, other):
+        return ops.FloorDivide.apply(*_operands(self, other))
+
+    def __rfloordiv__(self, other):
+        return ops.FloorDivide.apply(*_operands(other, self))
+
+    def __mod__(self, other):
+        return ops.Remainder.apply(*_operands(self, other))
+
+    def __rmod__(self, other):
+        return ops.Remainder.apply(*_operands(other, self))
+
+    floor_divide, remainder = __floordiv__, __mod__
+
+    def fmod(self, other):
+        """The remainder of division rounded toward zero: it has self's sign (C's fmod); % has other's."""
+        return ops.Fmod.apply(*_operands(self, other))
+
+    def __and__(self, other):
+        return ops.BitwiseAnd.apply(*_operands(self, other))
+
+    def __rand__(self, other):
+        return ops.BitwiseAnd.apply(*_operands(other, self))
+
+    def __or__(self, other):
+        return ops.BitwiseOr.apply(*_operands(self, other))
+
+    def __ror__(self, other):
+        return ops.BitwiseOr.apply(*_operands(other, self))
+
+    def __xor__(self, other):
+        return ops.BitwiseXor.apply(*_operands(self, other))
+
+    def __rxor__(self, other):
+        return ops.BitwiseXor.apply(*_operands(other, self))
+
+    def __invert__(self):
+        return ops.BitwiseNot.apply(self)
+
+    def __lshift__(self, other):
+        return ops.LeftShift.apply(*_operands(self, other))
+
+    def __rlshift__(self, other):
+        return ops.LeftShift.apply(*_operands(other, self))
+
+    def __rshift__(self, other):
+        return ops.RightShift.apply(*_operands(self, other))
+
+    def __rrshift__(self, other):
+        return ops.RightShift.apply(*_operands(other, self))
+
+    bitwise_and, bitwise_or, bitwise_xor, bitwise_not = __and__, __or__, __xor__, __invert__
+    bitwise_left_shift, bitwise_right_shift = __lshift__, __rshift__
+
+    def floor_divide_(self, other):
+        return self._inplace("floor_divide_", lambda x: x // other)
+
+    def remainder_(self, other):
+        return self._inplace("remainder_", lambda x: x % other)
+
+    def fmod_(self, other):
+        return self._inplace("fmod_", lambda x: x.fmod(other))
+
+    def bitwise_and_(self, other):
+        return self._inplace("bitwise_and_", lambda x: x & other)
+
+    def bitwise_or_(self, other):
+        return self._inplace("bitwise_or_", lambda x: x | other)
+
+    def bitwise_xor_(self, other):
+        return self._inplace("bitwise_xor_", lambda x: x ^ other)
+
+    def bitwise_not_(self):
+        return self._inplace("bitwise_not_", lambda x: ~x)
+
+    def bitwise_left_shift_(self, other):
+        return self._inplace("bitwise_left_shift_", lambda x: x << other)
+
+    def bitwise_right_shift_(self, other):
+        return self._inplace("bitwise_right_shift_", lambda x: x >> other)
+
+    __ifloordiv__, __imod__, __iand__, __ior__, __ixor__ = floor_divide_, remainder_, bitwise_and_, bitwise_or_, bitwise_xor_
+    __ilshift__, __irshift__ = bitwise_left_shift_, bitwise_right_shift_
 
     def bmm(self, other):
         if self.ndim != 3 or _ndim(other) != 3:
@@ -516,6 +633,39 @@ class Tensor:
             raise ShapeError(f"mm(): both operands must be matrices, got shapes {self.shape} and {_shape(other)}; "
                              "use matmul (@) for other shapes")
         return self @ other
+
+    # ---- vector and tensor products (the contractions are einsums: ops/einsum.py) -----------------
+    def dot(self, other):
+        """The dot product of two 1-D tensors of one size and dtype."""
+        return ops.einsum.dot(self, other)
+
+    def vdot(self, other):
+        """dot() with the first vector conjugated, which for real dtypes is dot()."""
+        return ops.einsum.dot(self, other, name="vdot")
+
+    def inner(self, other):
+        """Sums of products over the last dimension, of shape self.shape[:-1] + other.shape[:-1]
+        (self * other when one is 0-d)."""
+        return ops.einsum.inner(self, other)
+
+    def outer(self, other):
+        """out[i, j] = self[i] * other[j] for 1-D tensors (dtypes promote, as in multiplication)."""
+        if self.ndim != 1 or _ndim(other) != 1:
+            raise ShapeError(f"outer(): expects two 1-D tensors, got shapes {self.shape} and {_shape(other)}")
+        return self.reshape(-1, 1) * other
+
+    ger = outer
+
+    def kron(self, other):
+        """The Kronecker product: the blocks self[i, j, ...] * other, the operand with fewer dimensions
+        padded with leading ones (dtypes promote)."""
+        other = other if isinstance(other, Tensor) else _wrap(infer_array(other))
+        ndim = builtins.max(self.ndim, other.ndim)
+        a_shape = (1,) * (ndim - self.ndim) + self.shape
+        b_shape = (1,) * (ndim - other.ndim) + other.shape
+        a = self.reshape(tuple(n for size in a_shape for n in (size, 1)))
+        b = other.reshape(tuple(n for size in b_shape for n in (1, size)))
+        return (a * b).reshape(tuple(m * n for m, n in zip(a_shape, b_shape)))
 
     def __abs__(self):
         return self.abs()
@@ -567,8 +717,8 @@ class Tensor:
     def mul_(self, other):
         return self._inplace("mul_", lambda x: x * other)
 
-    def div_(self, other):
-        return self._inplace("div_", lambda x: x / other)
+    def div_(self, other, *, rounding_mode=None):
+        return self._inplace("div_", lambda x: x.div(other, rounding_mode=rounding_mode))
 
     def pow_(self, exponent):
         return self._inplace("pow_", lambda x: x ** exponent)
@@ -658,21 +808,7 @@ class Tensor:
         """PyTorch's `x.where(condition, y)`: x where condition holds, else y."""
         return where(condition, self, other)
 
-    # ---- logic (results outside the graph) --------------------------------------------------------
-    def __and__(self, other):
-        return _wrap(self._data & _logic_operand(other, "&"))
-
-    def __or__(self, other):
-        return _wrap(self._data | _logic_operand(other, "|"))
-
-    def __xor__(self, other):
-        return _wrap(self._data ^ _logic_operand(other, "^"))
-
-    def __invert__(self):
-        return _wrap(~_logic_operand(self, "~"))
-
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
-
+    # ---- logic (results outside the graph; the bitwise ops &, |, ^, ~ are with the integer ops) ------
     def logical_and(self, other):
         return _wrap(np.logical_and(self._data, _array(other)))
 
@@ -704,22 +840,25 @@ class Tensor:
 
     # ---- comparisons (results are bool tensors, outside the graph) ------------------------------
     def __lt__(self, other):
-        return Tensor._wrap(self._data < _array(other))
+        return _compare(self, other, np.less)
 
     def __le__(self, other):
-        return Tensor._wrap(self._data <= _array(other))
+        return _compare(self, other, np.less_equal)
 
     def __gt__(self, other):
-        return Tensor._wrap(self._data > _array(other))
+        return _compare(self, other, np.greater)
 
     def __ge__(self, other):
-        return Tensor._wrap(self._data >= _array(other))
+        return _compare(self, other, np.greater_equal)
 
     def __eq__(self, other):
-        return Tensor._wrap(self._data == _array(other))
+        return _compare(self, other, np.equal)
 
     def __ne__(self, other):
-        return Tensor._wrap(self._data != _array(other))
+        return _compare(self, other, np.not_equal)
+
+    lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
+    less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
     # ---- element-wise functions -----------------------------------------------------------------
     def exp(self):
@@ -790,7 +929,7 @@ class Tensor:
 
     def sign(self):
         """-1, 0 or 1 (0 for nan, as in PyTorch); zero gradient."""
-        return ops.Sign.apply(self)
+        return self.clone() if self._data.dtype.kind == "b" else ops.Sign.apply(self)  # bool: itself, as in PyTorch
 
     def floor(self):
         return self.clone() if self._data.dtype.kind in "iub" else ops.Floor.apply(self)
@@ -881,16 +1020,24 @@ class Tensor:
         if isinstance(min, (Tensor, np.ndarray)) or isinstance(max, (Tensor, np.ndarray)):
             out = self if min is None else where(_array(self < min), min, self)
             return out if max is None else where(_array(self > max), max, out)
+        if self._data.dtype.kind in "biu":  # PyTorch's promotion: a float bound gives float32, an int one bool int64
+            for bound in (min, max):
+                if bound is not None:
+                    self = self.astype(_result_dtype(self, bound))
         return ops.Clip.apply(self, min=min, max=max)
 
     clamp = clip
 
     # ---- reductions -----------------------------------------------------------------------------
-    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return ops.Sum.apply(self, axis=_axis(axis, dim), keepdims=_keepdims(keepdims, keepdim))
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+        """Sum over axes; bool and integer tensors sum to int64 (PyTorch's rule), `dtype` casts first."""
+        return ops.Sum.apply(self._accumulated(dtype, "sum"), axis=_axis(axis, dim),
+                             keepdims=_keepdims(keepdims, keepdim))
 
-    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return ops.Mean.apply(_floating(self), axis=_axis(axis, dim), keepdims=_keepdims(keepdims, keepdim))
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+        """Mean over axes; `dtype` (a floating dtype) casts first."""
+        return ops.Mean.apply(_floating(self) if dtype is None else self._floating_dtype(dtype, "mean"),
+                              axis=_axis(axis, dim), keepdims=_keepdims(keepdims, keepdim))
 
     def amax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Maximum over axes (None, an int or a tuple); tied maxima share the gradient equally."""
@@ -948,15 +1095,120 @@ class Tensor:
     def masked_fill_(self, mask, value):
         return self._inplace("masked_fill_", lambda x: x.masked_fill(mask, value))
 
-    def take_along_dim(self, indices, dim):
-        """Elements at `indices` along `dim` (numpy's take_along_axis); repeated indices add gradients."""
-        indices = _array(indices)
-        dim = _axis_index(dim, builtins.max(self.ndim, 1), self.shape, "take_along_dim")
-        if self.ndim == 0:  # dim 0 / -1 of a 0-d tensor, as PyTorch allows: the one element
-            return self
-        grid = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
-        grid[dim] = indices
-        return self[tuple(grid)]
+    # ---- gather, scatter and masks (ops/indexing.py); sorting and searching (ops/sorting.py) ----------
+    def take_along_dim(self, indices, dim=None):
+        """Elements at int64 `indices` along `dim` (numpy's take_along_axis; negative indices count from the
+        end), the tensor and indices broadcast along the other axes; with dim=None the flattened tensor's
+        elements at the flattened indices. Repeated indices add up their gradients."""
+        return ops.indexing.take_along_dim(self, indices, dim)
+
+    def gather(self, dim, index, *, sparse_grad=False):
+        """out[i][j] = self[index[i][j]][j] for dim=0 (self[i][index[i][j]] for dim=1, ...): index has this
+        tensor's axes and is no larger along those other than dim. The gradient is scattered back."""
+        return ops.indexing.gather(self, dim, index, sparse_grad)
+
+    def take(self, index):
+        """The flattened tensor's elements at int64 `index` (negative ones count from the end), in index's shape."""
+        return ops.indexing.take(self, index)
+
+    def index_select(self, dim, index):
+        """The slices along `dim` at the positions of the 1-d `index`."""
+        return ops.indexing.index_select(self, dim, index)
+
+    def scatter(self, dim, index, src=None, *, value=None):
+        """A copy with src[i][j] written to [index[i][j]][j] for dim=0 (and so on), or the number `value`
+        written there. The gradient reaches this tensor where nothing was written and src where it was
+        read. With repeated indices the value written is one of those scattered there, as in PyTorch."""
+        if (src is None) == (value is None):
+            raise TypeError("scatter(): give either src (a tensor) or value (a number)")
+        return ops.indexing.scatter(self, dim, index, value if src is None else src)
+
+    def scatter_(self, dim, index, src=None, *, value=None):
+        return self._inplace("scatter_", lambda x: x.scatter(dim, index, src, value=value))
+
+    def scatter_add(self, dim, index, src):
+        """A copy with src's elements added at `index` along `dim` (the positions as in scatter); repeated
+        indices add up."""
+        return ops.indexing.scatter_add_along(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace("scatter_add_", lambda x: x.scatter_add(dim, index, src))
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        """A copy with src's elements reduced into the elements at `index` along `dim` by reduce ("sum",
+        "prod", "mean", "amax" or "amin"), starting from this tensor's value (include_self) or without it.
+        Gradients as PyTorch's: tied extremes share theirs equally."""
+        return ops.indexing.scatter_reduce(self, dim, index, src, reduce, include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return self._inplace("scatter_reduce_",
+                             lambda x: x.scatter_reduce(dim, index, src, reduce, include_self=include_self))
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        """A copy with alpha * source's slices added at the 1-d `index` along `dim`; repeats add up."""
+        return ops.indexing.index_add(self, dim, index, source, alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return self._inplace("index_add_", lambda x: x.index_add(dim, index, source, alpha=alpha))
+
+    def index_copy(self, dim, index, source):
+        """A copy with source's slices written at the 1-d int64 `index` along `dim`."""
+        return ops.indexing.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim, index, source):
+        return self._inplace("index_copy_", lambda x: x.index_copy(dim, index, source))
+
+    def index_fill(self, dim, index, value):
+        """A copy with the slices at the 1-d int64 `index` along `dim` set to `value` (a number or a 0-d tensor)."""
+        return ops.indexing.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value):
+        return self._inplace("index_fill_", lambda x: x.index_fill(dim, index, value))
+
+    def masked_select(self, mask):
+        """The elements where the bool `mask` holds (the two broadcast), as a 1-d tensor."""
+        return ops.indexing.masked_select(self, mask)
+
+    def masked_scatter(self, mask, source):
+        """A copy (broadcast with the bool `mask`) with source's leading elements written, in order, where
+        mask holds."""
+        return ops.indexing.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask, source):
+        return self._inplace("masked_scatter_", lambda x: x.masked_scatter(mask, source))
+
+    def nonzero(self, *, as_tuple=False):
+        """int64 indices of the non-zero elements, shape (count, ndim); with as_tuple one 1-d tensor per axis."""
+        return ops.indexing.nonzero(self, as_tuple)
+
+    def argwhere(self):
+        return ops.indexing.nonzero(self)
+
+    def sort(self, dim=-1, descending=False, stable=False, *, axis=None):
+        """The pair (values, indices) of the elements sorted along `dim`, NaN last (first if descending).
+        The sort is stable whatever `stable` says; the gradient goes to the elements' places."""
+        return ops.sorting.sort(self, _axis(dim, axis, default=-1), descending)
+
+    def argsort(self, dim=-1, descending=False, stable=False, *, axis=None):
+        """int64 indices that sort the tensor along `dim` (stable); no graph."""
+        return ops.sorting.argsort(self, _axis(dim, axis, default=-1), descending)
+
+    def msort(self):
+        return self.sort(0).values
+
+    def topk(self, k, dim=-1, largest=True, sorted=True, *, axis=None):
+        """The pair (values, indices) of the k largest (smallest with largest=False) elements along `dim`,
+        always sorted; NaN counts as the largest. The gradient goes to the elements selected."""
+        return ops.sorting.topk(self, k, _axis(dim, axis, default=-1), largest)
+
+    def kthvalue(self, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
+        """The pair (values, indices) of the k-th smallest element along `dim`, k counting from 1."""
+        return ops.sorting.kthvalue(self, k, _axis(dim, axis, default=-1), _keepdims(keepdim, keepdims))
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct elements (slices along `dim`, if given), always sorted, and the int64 inverse and
+        counts when asked for; no graph."""
+        return ops.sorting.unique(self, return_inverse, return_counts, dim)
 
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """int64 indices of the first maximum along one axis (of the flattened tensor if None); no graph."""
@@ -1012,6 +1264,154 @@ class Tensor:
     def log_softmax(self, axis=-1, *, dim=None):
         return ops.LogSoftmax.apply(self, axis=_axis(axis, dim, default=-1))
 
+    # ---- cumulative ops and value-selecting reductions (PyTorch's signatures; axis/keepdims also work) ----
+    def cumsum(self, dim=None, *, dtype=None, axis=None):
+        """Running sum along `dim`; bool and integer tensors accumulate in int64, `dtype` casts first."""
+        return self._cumulative(ops.Cumsum, "cumsum", _axis(axis, dim), self._accumulated(dtype, "cumsum"))
+
+    def cumprod(self, dim=None, *, dtype=None, axis=None):
+        """Running product along `dim` (int64 for bool and integer tensors); the gradient is exact at zeros."""
+        return self._cumulative(ops.Cumprod, "cumprod", _axis(axis, dim), self._accumulated(dtype, "cumprod"))
+
+    def logcumsumexp(self, dim=None, *, axis=None):
+        """log(cumsum(exp(x))) along `dim`, finite for large inputs; -inf where every input so far is -inf."""
+        if self._data.dtype.kind != "f":
+            raise TypeError(f"logcumsumexp(): expects a floating-point tensor, got {self.dtype}; convert it first "
+                            "(x.float())")
+        return self._cumulative(ops.Logcumsumexp, "logcumsumexp", _axis(axis, dim), self)
+
+    def cummax(self, dim=None, *, axis=None):
+        """(values, indices): the running maximum along `dim` and where each value was taken (the last of
+        tied maxima, or the last nan once there is one); the gradient goes to those elements."""
+        return self._running_extreme(np.maximum.accumulate, "cummax", _axis(axis, dim))
+
+    def cummin(self, dim=None, *, axis=None):
+        """(values, indices) of the running minimum along `dim`, as cummax."""
+        return self._running_extreme(np.minimum.accumulate, "cummin", _axis(axis, dim))
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        """Product over `dim` (all elements if None), int64 for bool and integer tensors, `dtype` casts
+        first. At zeros the gradient is PyTorch's: a lone zero gets the product of the others, the rest 0."""
+        return ops.Prod.apply(self._accumulated(dtype, "prod"), axis=self._reduction_axes(_axis(axis, dim), "prod"),
+                              keepdims=_keepdims(keepdim, keepdims))
+
+    def median(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """PyTorch's median: `median()` the lower median of all elements (nan if one is nan), tied elements
+        sharing the gradient; `median(dim)` the pair (values, indices), the gradient going to the index."""
+        return self._median("median", _axis(axis, dim), _keepdims(keepdim, keepdims))
+
+    def nanmedian(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """median that leaves nans out (nan only where everything is nan)."""
+        return self._median("nanmedian", _axis(axis, dim), _keepdims(keepdim, keepdims))
+
+    def mode(self, dim=-1, keepdim=False, *, axis=None, keepdims=None):
+        """(values, indices): the most frequent value along `dim` (the smallest of equally frequent ones) and
+        its last position, as PyTorch's; the gradient goes to that position."""
+        return self._selection("mode", _axis(axis, dim, default=-1), _keepdims(keepdim, keepdims),
+                               ops.reduce.mode_indices)
+
+    def aminmax(self, *, dim=None, keepdim=False, axis=None, keepdims=None):
+        """(min, max) over `dim` (all elements if None); tied extremes share the gradient, as in amin / amax."""
+        axis, keepdim = _axis(axis, dim), _keepdims(keepdim, keepdims)
+        if axis is not None:
+            axis = None if self.ndim == 0 else self._one_axis(axis, "aminmax")
+        if (self._data.size if axis is None else self.shape[axis]) == 0:
+            raise IndexError(f"aminmax(): nothing to reduce along {'the tensor' if axis is None else f'axis {axis}'} "
+                             f"of shape {self.shape}; the min and max of no elements are undefined")
+        return ReturnTypes.aminmax(self.amin(axis, keepdim), self.amax(axis, keepdim))
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        """Sum counting nans as zero (they get no gradient); dtypes as sum."""
+        x = self._accumulated(dtype, "nansum")
+        if x._data.dtype.kind == "f":
+            x = where(np.isnan(x._data), 0.0, x)
+        return x.sum(_axis(axis, dim), _keepdims(keepdim, keepdims))
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        """Mean of the non-nan elements (nan where there are none); nans get no gradient. Floating tensors
+        only, as in PyTorch (or give a floating `dtype`)."""
+        x = self._floating_dtype(dtype, "nanmean")
+        axis, keepdim = _axis(axis, dim), _keepdims(keepdim, keepdims)
+        missing = np.isnan(x._data)
+        count = np.sum(~missing, axis=axis, keepdims=keepdim)
+        mean = where(missing, 0.0, x).sum(axis, keepdim) / _wrap(np.asarray(np.maximum(count, 1), dtype=x.dtype))
+        return mean if count.all() else where(count == 0, np.nan, mean)  # nan for a group of nans
+
+    def count_nonzero(self, dim=None, *, axis=None):
+        """The number of non-zero elements over `dim` (an int or a tuple; all if None), as int64."""
+        axis = self._reduction_axes(_axis(axis, dim), "count_nonzero")
+        return _wrap(np.asarray(np.count_nonzero(self._data, axis=axis), dtype=np.int64))
+
+    def _accumulated(self, dtype, name):
+        """The operand of a sum or product: cast to `dtype` if given, else int64 for bool and integer
+        tensors (PyTorch's rule), floating tensors as they are."""
+        if dtype is not None:
+            return self.astype(to_dtype(dtype, name))
+        return self.astype(np.int64) if self._data.dtype.kind in "biu" else self
+
+    def _floating_dtype(self, dtype, name):
+        """This tensor cast to `dtype` (its own if None), which must be floating (mean's rule in PyTorch)."""
+        dtype = self.dtype if dtype is None else to_dtype(dtype, name)
+        if dtype.kind != "f":
+            raise TypeError(f"{name}(): needs a floating dtype, got {dtype}; pass dtype=float32 or convert the "
+                            "tensor first (x.float())")
+        return self.astype(dtype)
+
+    def _one_axis(self, axis, name):
+        """`axis` (one int, required) as an index; a 0-d tensor accepts 0 and -1, as in PyTorch."""
+        if axis is None:
+            raise TypeError(f"{name}(): missing the axis to work along; call {name}(dim)")
+        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+            raise TypeError(f"{name}(): dim must be one int, got {axis!r} (tensor of shape {self.shape})")
+        return _axis_index(axis, builtins.max(self.ndim, 1), self.shape, name)
+
+    def _reduction_axes(self, axis, name):
+        """None, an int or a tuple of ints, checked and made non-negative; None for a 0-d tensor."""
+        if axis is None:
+            return None
+        axes = tuple(self._one_axis(a, name) for a in (axis if isinstance(axis, tuple) else (axis,)))
+        if self.ndim == 0:
+            return None
+        return axes if isinstance(axis, tuple) else axes[0]
+
+    def _cumulative(self, op, name, axis, x):
+        axis = self._one_axis(axis, name)
+        if x.ndim == 0:  # along axis 0 of a 0-d tensor: the one element, its gradient passed on (as PyTorch)
+            return x.clone()
+        return op.apply(x, axis=axis)
+
+    def _running_extreme(self, accumulate, name, axis):
+        axis = self._one_axis(axis, name)
+        x = self.reshape(1) if self.ndim == 0 else self
+        indices = ops.cumulative.running_extreme_indices(x._data, axis, accumulate)
+        values, indices = x.take_along_dim(indices, axis), _wrap(indices)
+        if self.ndim == 0:
+            values, indices = values.reshape(()), indices.reshape(())
+        return getattr(ReturnTypes, name)(values, indices)
+
+    def _median(self, name, axis, keepdim):
+        if axis is None:
+            if self._data.size == 0 and self._data.dtype.kind != "f":
+                raise ShapeError(f"{name}(): an empty {self.dtype} tensor has no median (nan needs a floating dtype)")
+            return ops.Median.apply(self, ignore_nan=name == "nanmedian")
+        return self._selection(name, axis, keepdim,
+                               lambda data, axis: ops.reduce.median_indices(data, axis, name == "nanmedian"))
+
+    def _selection(self, name, axis, keepdim, find_indices):
+        """(values, indices) of a reduction that picks one element along `axis`, the indices found by
+        find_indices(array, axis) with the axis kept; the values are gathered, so the gradient goes there."""
+        axis = self._one_axis(axis, name)
+        x = self.reshape(1) if self.ndim == 0 else self
+        if x.shape[axis] == 0:
+            raise IndexError(f"{name}(): nothing to choose from along axis {axis} of a tensor of shape {self.shape}")
+        indices = find_indices(x._data, axis)
+        values, indices = x.take_along_dim(indices, axis), _wrap(indices)
+        if self.ndim == 0:
+            values, indices = values.reshape(()), indices.reshape(())
+        elif not keepdim:
+            values, indices = values.squeeze(axis), indices.squeeze(axis)
+        return getattr(ReturnTypes, name)(values, indices)
+
     # ---- shape ----------------------------------------------------------------------------------
     def reshape(self, *shape):
         return ops.Reshape.apply(self, shape=_shape_arg(shape))
@@ -1058,15 +1458,17 @@ class Tensor:
         return self._permute(axes, "swapaxes")
 
     def flatten(self, start_dim=0, end_dim=-1):
+        ndim = builtins.max(self.ndim, 1)  # a 0-d tensor accepts dims 0 / -1 and becomes 1-d, as in PyTorch
+        start = _axis_index(start_dim, ndim, self.shape, "flatten")
+        end = _axis_index(end_dim, ndim, self.shape, "flatten")
         if self.ndim == 0:
             return self.reshape(1)
-        start = _axis_index(start_dim, self.ndim, self.shape, "flatten")
-        end = _axis_index(end_dim, self.ndim, self.shape, "flatten")
         if start > end:
             raise ShapeError(f"flatten(): start_dim {start_dim} comes after end_dim {end_dim} for a tensor of "
                              f"shape {self.shape}")
         shape = self.shape
-        return self.reshape(shape[:start] + (-1,) + shape[end + 1:])
+        # The length is counted, not left to -1, which numpy cannot infer next to a zero-length axis.
+        return self.reshape(shape[:start] + (shape[start:end + 1].numel(),) + shape[end + 1:])
 
     def squeeze(self, axis=None, *, dim=None):
         axis = _axis(axis, dim)
@@ -1102,6 +1504,287 @@ class Tensor:
         return self.reshape(other.shape)
 
     reshape_as = view_as
+
+    # ---- shape: flips, rolls, repeats, diagonals, windows and pieces (PyTorch's signatures) ----------
+    def flip(self, *args, dims=None, axis=None):
+        """The elements in reverse order along `dims` (ints, or one sequence of them); a copy, as in PyTorch."""
+        dims = _dim_list(self, _int_args(args, _axis(axis, dims), "flip", "dims"), "flip")
+        return ops.Flip.apply(self, dims=dims if self.ndim else ())
+
+    def fliplr(self):
+        """Columns in reverse order: flip(1) of a tensor of at least 2 dims."""
+        if self.ndim < 2:
+            raise ShapeError(f"fliplr(): needs a tensor of at least 2 dims, got shape {self.shape}")
+        return self.flip(1)
+
+    def flipud(self):
+        """Rows in reverse order: flip(0) of a tensor of at least 1 dim."""
+        if self.ndim < 1:
+            raise ShapeError(f"flipud(): needs a tensor of at least 1 dim, got shape {self.shape}")
+        return self.flip(0)
+
+    def roll(self, shifts, dims=None, *, axis=None):
+        """Elements shifted cyclically by `shifts` along `dims` (an int or one shift per dim); without dims,
+        the flattened tensor is rolled and the shape restored."""
+        dims = _axis(axis, dims)
+        shifts = _int_args((shifts,), None, "roll", "shifts")
+        if dims is None:
+            if len(shifts) != 1:
+                raise ShapeError(f"roll(): without dims, shifts must be one int, got {shifts} (tensor of shape "
+                                 f"{self.shape}); give dims, one per shift")
+            return ops.Roll.apply(self, shifts=shifts[0], dims=None)
+        dims = _int_args((dims,), None, "roll", "dims")
+        if len(shifts) != len(dims) or not dims:
+            raise ShapeError(f"roll(): shifts {shifts} and dims {dims} must have one shift per dim (tensor of shape "
+                             f"{self.shape})")
+        dims = tuple(_axis_index(d, self.ndim, self.shape, "roll") for d in dims)
+        return ops.Roll.apply(self, shifts=shifts, dims=dims)
+
+    def repeat(self, *sizes):
+        """The tensor tiled sizes[i] times along each axis (numpy's tile); sizes beyond the tensor's dims
+        add leading axes."""
+        sizes = _int_args(sizes, None, "repeat", "sizes")
+        if len(sizes) < self.ndim:
+            raise ShapeError(f"repeat(): {len(sizes)} sizes {sizes} for a tensor of shape {self.shape}; give at "
+                             f"least one per dim ({self.ndim}), or use tile()")
+        if any(n < 0 for n in sizes):
+            raise ShapeError(f"repeat(): sizes {sizes} must not be negative (tensor of shape {self.shape})")
+        return ops.Tile.apply(self, reps=sizes)
+
+    def tile(self, *args, dims=None):
+        """repeat(), where fewer dims than the tensor has repeat its last axes (leading ones are 1)."""
+        dims = _int_args(args, dims, "tile", "dims")
+        return self.repeat((1,) * (self.ndim - len(dims)) + dims)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None, axis=None):
+        """Each element repeated `repeats` times along `dim` (of the flattened tensor if None); `repeats` is an
+        int or an integer tensor with one count per element (or one count for all). Without repeats the
+        tensor holds the counts: `repeat_interleave(counts)` repeats arange(len(counts))."""
+        if repeats is None:
+            if self.ndim != 1 or self.dtype.kind not in "iu":
+                raise TypeError(f"repeat_interleave(): a tensor of counts must be a 1-d integer tensor, got shape "
+                                f"{self.shape} {self.dtype}")
+            return Tensor._wrap(np.arange(self.shape[0])).repeat_interleave(self, output_size=output_size)
+        dim = _axis(axis, dim)
+        x = self.reshape(-1) if dim is None else self
+        dim = 0 if dim is None else _axis_index(dim, self.ndim, self.shape, "repeat_interleave")
+        length = x.shape[dim]
+        if isinstance(repeats, (Tensor, np.ndarray)):
+            counts = np.asarray(_array(repeats))
+            if counts.dtype.kind not in "iu" or counts.ndim > 1:
+                raise TypeError(f"repeat_interleave(): repeats must be an int or a 0-d or 1-d integer tensor, got "
+                                f"shape {counts.shape} {counts.dtype}")
+            if counts.size != 1 and counts.shape != (length,):
+                raise ShapeError(f"repeat_interleave(): {counts.size} repeats for the {length} elements along dim "
+                                 f"{dim} of a tensor of shape {x.shape}; give one count per element, or one in all")
+            repeats = int(counts.reshape(())) if counts.size == 1 else counts.astype(np.int64)
+        else:
+            repeats = _integer(repeats, "repeat_interleave", "repeats")
+        if np.any(np.asarray(repeats) < 0):
+            raise ShapeError(f"repeat_interleave(): repeats must not be negative, got {repeats}")
+        total = repeats * length if isinstance(repeats, int) else int(repeats.sum())
+        if output_size is not None and output_size != total:
+            raise ShapeError(f"repeat_interleave(): output_size={output_size}, but the repeats give {total} "
+                             f"elements along dim {dim} of a tensor of shape {x.shape}")
+        return ops.RepeatInterleave.apply(x, repeats=repeats, axis=dim)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The `offset` diagonal (above the main one if > 0, below if < 0) over dims dim1 and dim2, which
+        go; the diagonal becomes the last axis. A view, as in PyTorch: writes to it change this tensor."""
+        dim1, dim2 = self._diagonal_dims(dim1, dim2, self.ndim, "diagonal")
+        return ops.Diagonal.apply(self, offset=_integer(offset, "diagonal", "offset"), dim1=dim1, dim2=dim2)
+
+    def diag(self, diagonal=0):
+        """A vector's square matrix with the vector on the `diagonal` (0: the main one), or a copy of a
+        matrix's `diagonal` as a vector."""
+        diagonal = _integer(diagonal, "diag", "diagonal")
+        if self.ndim == 1:
+            return self.diag_embed(diagonal, 0, 1)
+        if self.ndim != 2:
+            raise ShapeError(f"diag(): needs a vector or a matrix, got shape {self.shape}; use diagonal() or "
+                             "diag_embed() for batches")
+        return ops.Diagonal.apply(self, offset=diagonal, dim1=0, dim2=1, copy=True)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        """Square matrices, over the new dims dim1 and dim2, whose `offset` diagonal holds the last axis."""
+        offset = _integer(offset, "diag_embed", "offset")
+        dim1, dim2 = self._diagonal_dims(dim1, dim2, self.ndim + 1, "diag_embed")
+        size = self.shape[-1] + abs(offset)
+        rest = iter(self.shape[:-1])
+        shape = tuple(size if i in (dim1, dim2) else next(rest) for i in range(self.ndim + 1))
+        return ops.DiagonalScatter.apply(self, shape=shape, offset=offset, dim1=dim1, dim2=dim2)
+
+    def _diagonal_dims(self, dim1, dim2, ndim, name):
+        dims = tuple(_axis_index(_integer(d, name, "dim"), ndim, self.shape, name) for d in (dim1, dim2))
+        if dims[0] == dims[1]:
+            raise ShapeError(f"{name}(): dim1 {dim1} and dim2 {dim2} name the same axis (tensor of shape "
+                             f"{self.shape}); give two different dims")
+        return dims
+
+    def unfold(self, dimension, size, step):
+        """The windows of `size` elements starting every `step` along `dimension`, which becomes the number
+        of windows; a new last axis holds each window. A view; overlaps add up in the gradient."""
+        ndim = builtins.max(self.ndim, 1)
+        dim = _axis_index(_integer(dimension, "unfold", "dimension"), ndim, self.shape, "unfold")
+        size, step = _integer(size, "unfold", "size"), _integer(step, "unfold", "step")
+        length = self.shape[dim] if self.ndim else 1
+        if step <= 0 or size < 0 or size > length:
+            raise ShapeError(f"unfold(): windows of size {size} and step {step} do not fit dimension {dimension} "
+                             f"(length {length}) of a tensor of shape {self.shape}; size must be between 0 and "
+                             "the length, step positive")
+        if self.ndim == 0:  # PyTorch gives the one window without a count axis
+            return self.reshape(1)[:size]
+        return ops.Unfold.apply(self, dim=dim, size=size, step=step)
+
+    def split(self, split_size_or_sections=None, dim=0, *, split_size=None, axis=None):
+        """A tuple of pieces along `dim`: of `split_size` elements each (the last may be shorter), or of the
+        sizes in a list, which must add up to the dim's length."""
+        if (split_size_or_sections is None) == (split_size is None):
+            raise TypeError("split(): give split_size_or_sections (an int or a list of ints), once")
+        spec = split_size if split_size_or_sections is None else split_size_or_sections
+        dim = self._piece_dim(_axis(dim, axis, default=0), "split")
+        length = self.shape[dim]
+        if isinstance(spec, (list, tuple)):
+            sizes = _int_args((spec,), None, "split", "sizes")
+            if any(n < 0 for n in sizes) or sum(sizes) != length:
+                raise ShapeError(f"split(): sizes {list(sizes)} must be non-negative and add up to {length}, the "
+                                 f"length of dim {dim} of a tensor of shape {self.shape}")
+        else:
+            size = _integer(spec, "split", "split_size")
+            if size < 0 or size == 0 and length:
+                raise ShapeError(f"split(): split_size {size} for dim {dim} of length {length} (tensor of shape "
+                                 f"{self.shape}); give a positive size (0 only for an empty dim)")
+            count = builtins.max(-(-length // size), 1) if size else 1
+            sizes = (size,) * (count - 1) + (length - size * (count - 1),)
+        bounds = np.cumsum((0,) + sizes).tolist()
+        return self._pieces(dim, [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])])
+
+    def chunk(self, chunks, dim=0, *, axis=None):
+        """split() into `chunks` pieces of ceil(length / chunks) elements: the last may be shorter, and there
+        may be fewer pieces than asked for."""
+        chunks = _integer(chunks, "chunk", "chunks")
+        dim = self._piece_dim(_axis(dim, axis, default=0), "chunk")
+        if chunks <= 0:
+            raise ShapeError(f"chunk(): chunks must be positive, got {chunks} (tensor of shape {self.shape})")
+        length = self.shape[dim]
+        if length == 0:  # every piece is empty: as many as asked for
+            return self._pieces(dim, [slice(0, 0)] * chunks)
+        return self.split(-(-length // chunks), dim)
+
+    def tensor_split(self, indices_or_sections=None, dim=0, *, sections=None, indices=None, axis=None):
+        """A tuple of pieces along `dim`: `sections` (an int) pieces whose lengths differ by at most one, the
+        longer first, or the pieces between `indices` (a list, sliced as Python slices)."""
+        given = [arg for arg in (indices_or_sections, sections, indices) if arg is not None]
+        if len(given) != 1:
+            raise TypeError("tensor_split(): give one of indices_or_sections, sections and indices")
+        spec = given[0]
+        dim = self._piece_dim(_axis(dim, axis, default=0), "tensor_split")
+        if isinstance(spec, (Tensor, np.ndarray)):
+            array = np.asarray(_array(spec))
+            if array.dtype.kind not in "iu" or array.ndim > 1:
+                raise TypeError(f"tensor_split(): a tensor of indices or sections must be a 0-d or 1-d integer "
+                                f"tensor, got shape {array.shape} {array.dtype}")
+            spec = array.tolist()
+        if isinstance(spec, (list, tuple)) or indices is not None:
+            cuts = list(_int_args((spec,), None, "tensor_split", "indices"))
+            return self._pieces(dim, [slice(a, b) for a, b in zip([0] + cuts, cuts + [None])])
+        count, length = _integer(spec, "tensor_split", "sections"), self.shape[dim]
+        if count <= 0:
+            raise ShapeError(f"tensor_split(): the number of sections must be positive, got {count} (tensor of "
+                             f"shape {self.shape})")
+        base, extra = divmod(length, count)
+        bounds = np.cumsum([0] + [base + 1] * extra + [base] * (count - extra)).tolist()
+        return self._pieces(dim, [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])])
+
+    def unbind(self, dim=0, *, axis=None):
+        """The slices along `dim`, which goes, as a tuple."""
+        dim = self._piece_dim(_axis(dim, axis, default=0), "unbind")
+        return self._pieces(dim, range(self.shape[dim]))
+
+    def _piece_dim(self, dim, name):
+        if self.ndim == 0:
+            raise ShapeError(f"{name}(): needs a tensor of at least 1 dim, got a 0-d one")
+        return _axis_index(_integer(dim, name, "dim"), self.ndim, self.shape, name)
+
+    def _pieces(self, dim, parts):
+        lead = (slice(None),) * dim
+        return tuple(self[lead + (part,)] for part in parts)
+
+    def narrow(self, dim, start, length):
+        """`length` elements from `start` (negative counts from the end) along `dim`; a view."""
+        if self.ndim == 0:
+            raise ShapeError("narrow(): cannot narrow a 0-d tensor")
+        dim = _axis_index(_integer(dim, "narrow", "dim"), self.ndim, self.shape, "narrow")
+        start, length = _integer(start, "narrow", "start"), _integer(length, "narrow", "length")
+        size = self.shape[dim]
+        if not -size <= start <= size:
+            raise IndexError(f"narrow(): start {start} is out of range for dim {dim} of length {size} (tensor of "
+                             f"shape {self.shape}); valid starts: {-size} to {size}")
+        start %= builtins.max(size, 1)
+        if length < 0 or start + length > size:
+            raise ShapeError(f"narrow(): start {start} + length {length} goes past the end of dim {dim} (length "
+                             f"{size}) of a tensor of shape {self.shape}; the length must be between 0 and "
+                             f"{size - start}")
+        return self[(slice(None),) * dim + (slice(start, start + length),)]
+
+    def movedim(self, source, destination):
+        """The dims `source` (an int or a sequence) moved to the places `destination`, the others keeping
+        their order."""
+        ndim = builtins.max(self.ndim, 1)
+        source, destination = ([_axis_index(d, ndim, self.shape, "movedim") for d in
+                                _int_args((dims,), None, "movedim", what)]
+                               for dims, what in ((source, "source"), (destination, "destination")))
+        if len(source) != len(destination) or len(set(source)) < len(source) or \
+                len(set(destination)) < len(destination):
+            raise ShapeError(f"movedim(): source {source} and destination {destination} must be as many dims, "
+                             f"each once (tensor of shape {self.shape})")
+        if self.ndim == 0:
+            return self.reshape(())
+        order = [d for d in range(self.ndim) if d not in source]
+        for target, dim in sorted(zip(destination, source)):
+            order.insert(target, dim)
+        return self._permute(tuple(order), "movedim")
+
+    moveaxis = movedim
+
+    def unflatten(self, dim, sizes):
+        """Dim `dim` split into several of `sizes` (one may be -1, inferred), whose product is its length."""
+        dim = _axis_index(_integer(dim, "unflatten", "dim"), self.ndim, self.shape, "unflatten")
+        sizes = _int_args((sizes,), None, "unflatten", "sizes")
+        length, known = self.shape[dim], int(np.prod([n for n in sizes if n != -1], dtype=np.int64))
+        inferred = sizes.count(-1) == 1 and known and length % known == 0
+        if not sizes or any(n < -1 for n in sizes) or sizes.count(-1) > 1 or \
+                (known != length if -1 not in sizes else not inferred):
+            raise ShapeError(f"unflatten(): sizes {list(sizes)} do not multiply up to {length}, the length of dim "
+                             f"{dim} of a tensor of shape {self.shape} (one size may be -1)")
+        sizes = tuple(length // known if n == -1 else n for n in sizes)
+        return self.reshape(self.shape[:dim] + sizes + self.shape[dim + 1:])
+
+    def rot90(self, k=1, dims=(0, 1)):
+        """Rotated by 90 degrees k times, from the first dim of `dims` towards the second."""
+        dims = _int_args((dims,), None, "rot90", "dims")
+        if len(dims) != 2 or self.ndim < 2:
+            raise ShapeError(f"rot90(): needs two dims of a tensor of at least 2 dims, got dims {dims} and shape "
+                             f"{self.shape}")
+        first, second = (_axis_index(d, self.ndim, self.shape, "rot90") for d in dims)
+        if first == second:
+            raise ShapeError(f"rot90(): dims {dims} name the same axis twice (tensor of shape {self.shape})")
+        k = _integer(k, "rot90", "k") % 4
+        if k == 0:
+            return self.clone()
+        if k == 2:
+            return self.flip(first, second)
+        return self.flip(second if k == 1 else first).swapaxes(first, second)
+
+    def broadcast_to(self, *args, size=None):
+        """The tensor broadcast to shape `size` (-1 keeps a dim's size), without copying."""
+        shape = _int_args(args, size, "broadcast_to", "size")
+        own = (None,) * (len(shape) - self.ndim) + self.shape
+        if len(shape) < self.ndim or any(mine is not None and target not in (mine, -1) and mine != 1
+                                         for target, mine in zip(shape, own)):
+            raise ShapeError(f"broadcast_to(): a tensor of shape {self.shape} cannot be broadcast to {shape}; each "
+                             "dim must match the target's, or be 1")
+        return self.expand(shape)
 
     # ---- new tensors like this one (PyTorch's new_*: this dtype unless given) ----------------------
     def new_tensor(self, data, dtype=None, requires_grad=False):
@@ -1150,10 +1833,105 @@ def stack(tensors, axis=0, *, dim=None):
     return cat([t.unsqueeze(axis) for t in _common_dtype(tensors, "stack")], axis)
 
 
-def where(condition, a, b):
-    """Elements of `a` where `condition` holds, else of `b` (all three broadcast)."""
+# ---- at least n dims, and the numpy-style stacks built on them and cat (PyTorch's rules) ----------------
+def atleast_1d(*tensors):
+    """Each tensor with at least 1 dim (0-d becomes (1,)); one tensor gives one back, several a tuple."""
+    return _at_least(tensors, 1)
+
+
+def atleast_2d(*tensors):
+    """Each tensor with at least 2 dims: 0-d becomes (1, 1), (n,) becomes (1, n)."""
+    return _at_least(tensors, 2)
+
+
+def atleast_3d(*tensors):
+    """Each tensor with at least 3 dims: 0-d becomes (1, 1, 1), (n,) (1, n, 1) and (m, n) (m, n, 1)."""
+    return _at_least(tensors, 3)
+
+
+def hstack(tensors):
+    """Join along dim 1, or along dim 0 when the tensors are vectors (0-d ones count as vectors)."""
+    tensors = atleast_1d(_stack_args(tensors, "hstack"))
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """Join along dim 0 after atleast_2d: vectors become rows."""
+    return cat(atleast_2d(_stack_args(tensors, "vstack")), 0)
+
+
+def dstack(tensors):
+    """Join along dim 2 after atleast_3d."""
+    return cat(atleast_3d(_stack_args(tensors, "dstack")), 2)
+
+
+def column_stack(tensors):
+    """Join along dim 1, vectors (and 0-d tensors) becoming columns."""
+    tensors = _stack_args(tensors, "column_stack")
+    return cat([_as_tensor_argument(t).reshape(-1, 1) if _ndim(t) <= 1 else t for t in tensors], 1)
+
+
+def _stack_args(tensors, name):
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}(): expects a list or tuple of tensors, got a {type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{name}(): expects at least one tensor, got an empty {type(tensors).__name__}")
+    return list(tensors)
+
+
+def _as_tensor_argument(t):
+    return t if isinstance(t, Tensor) else _wrap(infer_array(t))
+
+
+def _at_least(tensors, ndim):
+    one = len(tensors) == 1 and not isinstance(tensors[0], (list, tuple))
+    if len(tensors) == 1 and not one:  # one list or tuple of tensors
+        tensors = tensors[0]
+    out = []
+    for t in map(_as_tensor_argument, tensors):
+        if t.ndim < ndim:
+            shape = t.shape
+            t = t.reshape((1,) * ndim if t.ndim == 0 else (1,) + shape + (1,) * (ndim - 2) if t.ndim == 1
+                          else shape + (1,))
+        out.append(t)
+    return out[0] if one else tuple(out)
+
+
+def where(condition, a=None, b=None):
+    """Elements of `a` where `condition` holds, else of `b` (all three broadcast). `where(condition)`
+    alone is `nonzero(condition, as_tuple=True)`, as in PyTorch."""
+    if a is None and b is None:
+        return ops.indexing.nonzero(_array(condition), as_tuple=True)
+    if a is None or b is None:
+        raise TypeError("where(): give condition, input and other, or condition alone (its nonzero indices)")
     condition = Tensor._wrap(np.asarray(_array(condition), dtype=bool))
     return ops.Where.apply(condition, *_operands(a, b))
+
+
+# ---- variance or deviation with the mean (functions in PyTorch, not Tensor methods) -----------------
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """The pair (variance, mean) over `dim` (an int, a tuple or None for all), PyTorch's torch.var_mean:
+    unbiased (correction=1) unless `correction` or `unbiased` says otherwise; var_mean(x, False) is
+    PyTorch's old spelling of unbiased=False."""
+    input, dim, correction = _moment_arguments(input, _axis(axis, dim), unbiased, correction, "var_mean")
+    keepdim = _keepdims(keepdim, keepdims)
+    return input.var(dim, keepdim, correction), input.mean(dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """The pair (standard deviation, mean) over `dim`, PyTorch's torch.std_mean; arguments as var_mean."""
+    input, dim, correction = _moment_arguments(input, _axis(axis, dim), unbiased, correction, "std_mean")
+    keepdim = _keepdims(keepdim, keepdims)
+    return input.std(dim, keepdim, correction), input.mean(dim, keepdim)
+
+
+def _moment_arguments(input, dim, unbiased, correction, name):
+    if isinstance(dim, bool):  # var_mean(x, False): the overload whose one argument is `unbiased`
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}(): give either unbiased or correction, not both (unbiased=True is correction=1)")
+    correction = (1 if unbiased is None else int(unbiased)) if correction is None else correction
+    return (input if isinstance(input, Tensor) else _wrap(infer_array(input))), dim, correction
 
 
 # ---- helpers ------------------------------------------------------------------------------------
@@ -1183,10 +1961,11 @@ def _operands(a, b):
 def _division_operands(a, b):
     """`_operands`, then float32 for integers and bools: true division gives the default float dtype
     (PyTorch's rule; numpy's would be float64)."""
-    a, b = _operands(a, b)
-    if a._data.dtype.kind in "biu":
-        return a.astype(np.float32), b.astype(np.float32)
-    return a, b
+    x, y = _operands(a, b)
+    if x._data.dtype.kind in "biu":  # cast the operands themselves: uint8_tensor / -2 divides by -2.0, not by 254
+        float32 = _DEFAULT_DTYPE[2]
+        return _as_tensor(a, float32), _as_tensor(b, float32)
+    return x, y
 
 
 def _rank(x, data):
@@ -1220,6 +1999,8 @@ def _promote(a, b):
 def _as_tensor(x, dtype):
     if isinstance(x, Tensor):
         return x.astype(dtype)
+    if type(x) is int and dtype.kind in "iu":  # out of the dtype's range it wraps around, as in PyTorch
+        return Tensor._wrap(np.array(x).astype(dtype))  # (numpy raises: int8_tensor + 300)
     return Tensor._wrap(np.asarray(x, dtype=dtype))
 
 
@@ -1231,12 +2012,13 @@ def _common_dtype(tensors, name):
     return [t.astype(dtype) for t in tensors]
 
 
-def _logic_operand(x, op):
-    data = _array(x)
-    if np.asarray(data).dtype.kind not in "biu":
-        raise TypeError(f"{op} is a bitwise operation on bool and integer tensors, got {np.asarray(data).dtype}; "
-                        "compare first (x > 0) or use logical_and / logical_or")
-    return data
+def _compare(a, b, compare):
+    """A comparison's bool tensor, outside the graph. Numbers and tensors meet in PyTorch's promoted dtype
+    (`int8_tensor < 200` compares in int8, `int64_tensor == 2.0` in float32, where numpy would widen);
+    anything else (None) is left to numpy."""
+    if isinstance(b, (Tensor, int, float, np.ndarray, np.generic)):
+        a, b = _operands(a, b)
+    return _wrap(compare(a._data, _array(b)))
 
 
 def _ndim(x):
@@ -1280,6 +2062,44 @@ def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
     return shape
+
+
+# ---- arguments of the shape ops (flip, roll, repeat, split, ...) ------------------------------------
+def _integer(value, name, what):
+    """An int argument; a one-element integer tensor counts (PyTorch accepts them), a float or bool does not."""
+    if isinstance(value, Tensor) and value._data.dtype.kind in "iu" and value._data.size == 1:
+        return int(value._data.item())
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return int(value)
+    raise TypeError(f"{name}(): {what} must be an int, got {value!r}")
+
+
+def _int_args(args, keyword, name, what):
+    """A tuple of ints given as ints (varargs), as one sequence (or integer tensor) of them, or as the
+    keyword `what`."""
+    if keyword is not None:
+        if args:
+            raise TypeError(f"{name}(): {what} given both as arguments and as {what}=")
+        args = (keyword,)
+    if not args:
+        raise TypeError(f"{name}(): missing {what}")
+    if len(args) == 1:
+        only = args[0]
+        if isinstance(only, Tensor) and only.ndim == 1:
+            only = only._data.tolist()
+        if isinstance(only, (tuple, list, np.ndarray)):
+            args = tuple(only)
+    return tuple(_integer(value, name, what) for value in args)
+
+
+def _dim_list(tensor, dims, name):
+    """`dims` normalised to range(ndim) (a 0-d tensor accepts 0 and -1), each at most once."""
+    ndim = builtins.max(tensor.ndim, 1)
+    normalised = tuple(_axis_index(d, ndim, tensor.shape, name) for d in dims)
+    if len(set(normalised)) < len(normalised):
+        raise ShapeError(f"{name}(): dims {dims} name an axis more than once (tensor of shape {tensor.shape}); "
+                         "give each dim once")
+    return normalised
 
 
 def _is_integer(part):
