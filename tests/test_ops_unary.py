@@ -110,7 +110,8 @@ def test_gradients_at_the_edges():
     assert_close(x.grad, [0.0, 0.0])
     y, x = Tensor(np.zeros(2), requires_grad=True), Tensor(np.array([0.0, -1.0]), requires_grad=True)
     y.atan2(x).sum().backward()
-    assert_close(y.grad, [0.0, -1.0]) and assert_close(x.grad, [0.0, 0.0])  # 0 at the origin, as in PyTorch
+    assert_close(y.grad, [0.0, -1.0])
+    assert_close(x.grad, [0.0, 0.0])  # 0 at the origin, as in PyTorch
 
 
 def test_dtypes_and_aliases():
@@ -124,8 +125,10 @@ def test_dtypes_and_aliases():
     for name in ["exp2", "rsqrt", "floor", "round", "frac", "asin", "acosh", "sign", "nan_to_num", "square"]:
         assert getattr(f, name)().dtype == np.float32, name
     assert f.atan2(0.5).dtype == np.float32 and f.hypot(f).dtype == np.float32 and f.lerp(f, 0.5).dtype == np.float32
-    assert_close(tl.arcsin(f), f.asin()) and assert_close(tl.arctanh(f), tl.atanh(f))
-    assert_close(tl.arctan2(f, f), tl.atan2(f, f)) and assert_close(tl.fix(Tensor([-1.5])), [-1.0])
+    assert_close(tl.arcsin(f), f.asin())
+    assert_close(tl.arctanh(f), tl.atanh(f))
+    assert_close(tl.arctan2(f, f), tl.atan2(f, f))
+    assert_close(tl.fix(Tensor([-1.5])), [-1.0])
     assert_close(tl.lerp(f, tl.tensor([1.0, 1.0]), 0.5), [0.625, 0.75])
 
 
