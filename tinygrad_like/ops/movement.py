@@ -112,8 +112,8 @@ class Concatenate(Function):
 
 
 # ---- flips, rolls, repeats, diagonals and sliding windows ------------------------------------------------
-# Each backward is written once: on arrays it calls numpy, on Tensors (a recorded backward) the op that
-# undoes it, so that the gradient can be differentiated again.
+# Each backward is written once: on arrays it calls numpy, on Tensors (a recorded backward) an op doing the
+# same, whose own backward is the forward here, so that the gradient can be differentiated again.
 def _is_tensor(x):
     return isinstance(x, Tensor)
 
