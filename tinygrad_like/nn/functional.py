@@ -801,8 +801,9 @@ def _smoothed(loss, log_probabilities, index, ignored, weight, class_axis, reduc
         counted = np.ones(index.shape, smooth.dtype) if weight is None else weight[
             index if ignored is None else np.where(ignored, 0, index)]
         total = np.asarray((counted if ignored is None else np.where(ignored, 0, counted)).sum(), smooth.dtype)
-        with np.errstate(divide="ignore", invalid="ignore"):  # nothing counted: nan, as in PyTorch
-            smooth = smooth.sum() / total
+        with np.errstate(invalid="ignore"):
+            # nothing counted: nan, as in PyTorch; times inf rather than / 0, whose backward would warn
+            smooth = smooth.sum() / total if total else smooth.sum() * np.asarray(np.inf, smooth.dtype)
     elif reduction == "sum":
         smooth = smooth.sum()
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / classes)
@@ -970,6 +971,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     reduction = _legacy_reduction(size_average, reduce, reduction)
     input, target = _loss_operands("soft_margin_loss", input, target)
     _check_reduction("soft_margin_loss", reduction)
+    target = Tensor._wrap(_constant("soft_margin_loss", "target", target))
     return _reduce("soft_margin_loss", -ops.LogSigmoid.apply(input * target), reduction)
 
 
