@@ -93,9 +93,10 @@ def _gather(x, axis, index, weight):
     """sum over taps of weight * x[index], each tap read directly (PyTorch's arithmetic)."""
     shape = [1] * x.ndim
     shape[axis] = -1
-    out = np.take(x, index[:, 0], axis=axis) * weight[:, 0].reshape(shape)
-    for t in range(1, index.shape[1]):
-        out += np.take(x, index[:, t], axis=axis) * weight[:, t].reshape(shape)
+    with np.errstate(invalid="ignore"):  # inf * 0 is nan here, as in PyTorch
+        out = np.take(x, index[:, 0], axis=axis) * weight[:, 0].reshape(shape)
+        for t in range(1, index.shape[1]):
+            out += np.take(x, index[:, t], axis=axis) * weight[:, t].reshape(shape)
     return out
 
 
@@ -107,8 +108,9 @@ def _scatter(grad, axis, index, weight, size):
     out_shape[axis] = size
     out = np.zeros(out_shape, grad.dtype)
     target = np.moveaxis(out, axis, 0)  # a view: np.add.at adds into `out`
-    for t in range(index.shape[1]):
-        np.add.at(target, index[:, t], np.moveaxis(grad * weight[:, t].reshape(shape), axis, 0))
+    with np.errstate(invalid="ignore"):  # inf * 0 is nan here, as in PyTorch
+        for t in range(index.shape[1]):
+            np.add.at(target, index[:, t], np.moveaxis(grad * weight[:, t].reshape(shape), axis, 0))
     return out
 
 
