@@ -311,12 +311,36 @@ class Tensor:
                              f"shape {self.shape}")
         return self._data.item()
 
+    # ---- the array protocols: numpy's __array__ and DLPack (zero-copy exchange with torch, jax, ...) ----
     def __array__(self, dtype=None, copy=None):
+        """numpy 2's protocol: copy=None shares the memory when no conversion is needed, copy=True always
+        copies, copy=False never does (and raises when the dtype asks for a conversion)."""
+        self._check_leaves_graph("numpy array")
+        if copy is False and dtype is not None and np.dtype(dtype) != self._data.dtype:
+            raise ValueError(f"__array__(copy=False): a {self.dtype} tensor of shape {self.shape} cannot become "
+                             f"{np.dtype(dtype)} without a copy; pass copy=None (np.asarray) to allow one")
+        return np.array(self._data, dtype=dtype, copy=copy)
+
+    def __dlpack__(self, stream=None, *, max_version=None, dl_device=None, copy=None):
+        """A DLPack capsule of this tensor's memory (numpy's, so the consumer shares it). As in PyTorch, a
+        tensor that requires grad is refused: the consumer would silently leave the graph."""
+        self._check_leaves_graph("DLPack capsule")
+        if self.requires_grad:
+            raise BufferError(f"__dlpack__: this tensor (shape {self.shape}) requires grad, and a DLPack consumer "
+                              "cannot follow the graph; export tensor.detach() instead")
+        # only the arguments given: numpy 1.x's __dlpack__ takes `stream` alone
+        options = {name: value for name, value in [("stream", stream), ("max_version", max_version),
+                                                   ("dl_device", dl_device), ("copy", copy)] if value is not None}
+        return self._data.__dlpack__(**options)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()  # (kDLCPU, 0): numpy's memory
+
+    def _check_leaves_graph(self, what):
         if engine._GraphMode.depth:
             raise TypeError(f"a backward recorded with create_graph=True turned a tensor of shape {self.shape} into a "
-                            "numpy array, which would drop it from the recorded graph; write the backward with "
+                            f"{what}, which would drop it from the recorded graph; write the backward with "
                             "operators, Tensor methods and tinygrad_like.ops.dispatch")
-        return np.array(self._data, dtype=dtype, copy=copy)
 
     def __len__(self):
         if self.ndim == 0:
@@ -619,7 +643,8 @@ class Tensor:
     def bitwise_right_shift_(self, other):
         return self._inplace("bitwise_right_shift_", lambda x: x >> other)
 
-    __ifloordiv__, __imod__, __iand__, __ior__, __ixor__ = floor_divide_, remainder_, bitwise_and_, bitwise_or_, bitwise_xor_
+    __ifloordiv__, __imod__ = floor_divide_, remainder_
+    __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
     __ilshift__, __irshift__ = bitwise_left_shift_, bitwise_right_shift_
 
     def bmm(self, other):
@@ -2016,9 +2041,16 @@ def _compare(a, b, compare):
     """A comparison's bool tensor, outside the graph. Numbers and tensors meet in PyTorch's promoted dtype
     (`int8_tensor < 200` compares in int8, `int64_tensor == 2.0` in float32, where numpy would widen);
     anything else (None) is left to numpy."""
-    if isinstance(b, (Tensor, int, float, np.ndarray, np.generic)):
+    if isinstance(b, Tensor):
+        if a._data.dtype != b._data.dtype:
+            a, b = _operands(a, b)
+        return _wrap(compare(a._data, b._data))
+    if type(b) in _PYTHON_REALS and a._data.dtype.kind == "f":  # the common `x > 0.5`: numpy reads b in x's dtype too
+        return _wrap(compare(a._data, b))
+    if isinstance(b, (int, float, np.ndarray, np.generic)):
         a, b = _operands(a, b)
-    return _wrap(compare(a._data, _array(b)))
+        b = b._data
+    return _wrap(compare(a._data, b))
 
 
 def _ndim(x):
