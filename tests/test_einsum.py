@@ -45,6 +45,10 @@ def reference(equation, arrays_):
     for term, a in zip(lhs, arrays_):
         named = term.replace("...", "")
         full.append(np.broadcast_to(a, a.shape[:a.ndim - len(named)] + tuple(sizes[label] for label in named)))
+    lhs, arrow, rhs = equation.partition("->")
+    if arrow and "..." in lhs and "..." not in rhs:  # numpy keeps the ellipsis axes; PyTorch sums them away
+        out = np.einsum(f"{lhs}->...{rhs}", *full)
+        return out.sum(axis=tuple(range(out.ndim - len(rhs))))
     return np.einsum(equation, *full)
 
 

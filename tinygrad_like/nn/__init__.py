@@ -14,6 +14,7 @@ from tinygrad_like.nn.module import Module, ModuleList, Sequential
 from tinygrad_like.nn.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d,
                                             InstanceNorm2d, InstanceNorm3d, LayerNorm, LocalResponseNorm, RMSNorm)
 from tinygrad_like.nn.parameter import Parameter
+from tinygrad_like.nn.attention import MultiheadAttention
 from tinygrad_like.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = ["CELU", "ELU", "GELU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid", "Mish",
@@ -27,4 +28,4 @@ __all__ = ["CELU", "ELU", "GELU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh"
            "CosineEmbeddingLoss", "CosineSimilarity", "GaussianNLLLoss", "HingeEmbeddingLoss", "HuberLoss",
            "KLDivLoss", "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PairwiseDistance", "PoissonNLLLoss",
            "SmoothL1Loss", "SoftMarginLoss", "TripletMarginLoss",
-           "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
+           "MultiheadAttention", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
