@@ -466,7 +466,7 @@ SMOOTH = ["cross_entropy", "cross_entropy_probabilities", "binary_cross_entropy"
 
 
 @pytest.mark.parametrize("name", CASES)
-@settings(max_examples=8)
+@settings(max_examples=6)
 @given(data=st.data(), reduction=st.sampled_from(REDUCTIONS))
 def test_value_and_gradcheck(name, data, reduction):
     fn, inputs, expected = CASES[name](data, reduction)
@@ -479,7 +479,7 @@ def test_value_and_gradcheck(name, data, reduction):
 
 
 @pytest.mark.parametrize("name", SMOOTH)
-@settings(max_examples=3)
+@settings(max_examples=2)
 @given(data=st.data(), reduction=st.sampled_from(REDUCTIONS))
 def test_gradgradcheck(name, data, reduction):
     fn, inputs, _ = CASES[name](data, reduction)
@@ -848,7 +848,8 @@ def run_both(ours, theirs, arrays_, differentiable, rng):
     assert_close(out, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
     upstream = rng.standard_normal(out.shape)
     if any(differentiable):
-        (out * Tensor(upstream)).sum().backward()
+        with np.errstate(divide="ignore", invalid="ignore"):  # the nan gradients both give (log 0 at a target 0)
+            (out * Tensor(upstream)).sum().backward()
         (expected * torch.tensor(upstream)).sum().backward()
     for a, b, d in zip(mine, reference, differentiable):
         if d:  # PyTorch leaves the gradient of a zero derivative (norm p=0) undefined: None
@@ -957,12 +958,12 @@ def test_elementwise_losses_match_torch_for_every_option(torch):
             run_both(lambda a, b, t: F.margin_ranking_loss(a, b, t, margin=margin, reduction=reduction),
                      lambda a, b, t: tf.margin_ranking_loss(a, b, t, margin=margin, reduction=reduction),
                      [x, y, signs], [True, True, True], rng)
-        for log_input, full in itertools.product([True, False], [False, True]):
+        for log_input, full, eps in itertools.product([True, False], [False, True], [1e-8, 0.5]):
             rate = x if log_input else np.abs(x) + 0.1
             counts = np.floor(np.abs(y) * 2) + rng.uniform(0.05, 0.95, shape) * (rng.uniform(size=shape) < 0.5)
-            run_both(lambda a, b: F.poisson_nll_loss(a, b, log_input=log_input, full=full, reduction=reduction),
-                     lambda a, b: tf.poisson_nll_loss(a, b, log_input=log_input, full=full, reduction=reduction),
-                     [rate, counts], [True, bool(np.all(counts > 0))], rng)
+            run_both(lambda a, b: F.poisson_nll_loss(a, b, log_input=log_input, full=full, eps=eps, reduction=reduction),
+                     lambda a, b: tf.poisson_nll_loss(a, b, log_input=log_input, full=full, eps=eps,
+                                                      reduction=reduction), [rate, counts], [True, True], rng)
 
 
 @pytest.mark.torch
@@ -975,17 +976,17 @@ def test_multilabel_and_gaussian_losses_match_torch_for_every_option(torch):
         run_both(lambda a, b, *w: F.multilabel_soft_margin_loss(a, b, weight=w[0] if w else None, reduction=reduction),
                  lambda a, b, *w: tf.multilabel_soft_margin_loss(a, b, weight=w[0] if w else None, reduction=reduction),
                  arrays_, [True] * len(arrays_), rng)
-    for var_shape, full, reduction in itertools.product([(3, 4, 2), (3, 4), (3, 1, 2), (1, 4, 2), "number"],
-                                                        [False, True], REDUCTIONS):
+    for var_shape, full, eps, reduction in itertools.product([(3, 4, 2), (3, 4), (3, 1, 2), (1, 4, 2), "number"],
+                                                             [False, True], [1e-6, 0.3], REDUCTIONS):
         x, t = rng.standard_normal((3, 4, 2)), rng.standard_normal((3, 4, 2))
         if var_shape == "number":
-            run_both(lambda a, b: F.gaussian_nll_loss(a, b, 0.7, full=full, reduction=reduction),
-                     lambda a, b: tf.gaussian_nll_loss(a, b, 0.7, full=full, reduction=reduction),
+            run_both(lambda a, b: F.gaussian_nll_loss(a, b, 0.7, full=full, eps=eps, reduction=reduction),
+                     lambda a, b: tf.gaussian_nll_loss(a, b, 0.7, full=full, eps=eps, reduction=reduction),
                      [x, t], [True, True], rng)
             continue
         var = np.where(rng.uniform(size=var_shape) < 0.2, 1e-8, rng.uniform(0.1, 2, var_shape))  # some clamped
-        run_both(lambda a, b, v: F.gaussian_nll_loss(a, b, v, full=full, reduction=reduction),
-                 lambda a, b, v: tf.gaussian_nll_loss(a, b, v, full=full, reduction=reduction),
+        run_both(lambda a, b, v: F.gaussian_nll_loss(a, b, v, full=full, eps=eps, reduction=reduction),
+                 lambda a, b, v: tf.gaussian_nll_loss(a, b, v, full=full, eps=eps, reduction=reduction),
                  [x, t, var], [True, True, True], rng)
 
 
@@ -996,21 +997,42 @@ def test_distances_and_embedding_losses_match_torch_for_every_option(torch):
     for shape in [(4,), (3, 4)]:
         a, b, c = (rng.standard_normal(shape) for _ in range(3))
         tiny = np.where(np.arange(shape[-1]) == 0, 1e-10, 0.0) * np.ones(shape)  # a norm below the eps clamp
-        for dim, first in itertools.product(range(-len(shape), len(shape)), [a, tiny]):
-            run_both(lambda u, v: F.cosine_similarity(u, v, dim=dim), lambda u, v: tf.cosine_similarity(u, v, dim=dim),
-                     [first, b], [True, True], rng)
-        for p, keepdim in itertools.product([1, 1.5, 2, 3, np.inf, 0], [False, True]):
-            run_both(lambda u, v: F.pairwise_distance(u, v, p=p, keepdim=keepdim),
-                     lambda u, v: tf.pairwise_distance(u, v, p=p, keepdim=keepdim), [a, b], [True, True], rng)
-        for margin, p, swap, reduction in itertools.product([0.5, 3.0], [1, 2, 3], [False, True], REDUCTIONS):
-            run_both(lambda u, v, w: F.triplet_margin_loss(u, v, w, margin=margin, p=p, swap=swap, reduction=reduction),
-                     lambda u, v, w: tf.triplet_margin_loss(u, v, w, margin=margin, p=p, swap=swap,
+        for dim, first, eps in itertools.product(range(-len(shape), len(shape)), [a, tiny], [1e-8, 0.5]):
+            run_both(lambda u, v: F.cosine_similarity(u, v, dim=dim, eps=eps),
+                     lambda u, v: tf.cosine_similarity(u, v, dim=dim, eps=eps), [first, b], [True, True], rng)
+        for p, keepdim, eps in itertools.product([1, 1.5, 2, 3, np.inf, 0], [False, True], [1e-6, 0.1]):
+            run_both(lambda u, v: F.pairwise_distance(u, v, p=p, eps=eps, keepdim=keepdim),
+                     lambda u, v: tf.pairwise_distance(u, v, p=p, eps=eps, keepdim=keepdim), [a, b], [True, True], rng)
+        for margin, p, eps, swap, reduction in itertools.product([0.5, 3.0], [1, 2, 3], [1e-6, 0.1], [False, True],
+                                                                 REDUCTIONS):
+            run_both(lambda u, v, w: F.triplet_margin_loss(u, v, w, margin=margin, p=p, eps=eps, swap=swap,
+                                                           reduction=reduction),
+                     lambda u, v, w: tf.triplet_margin_loss(u, v, w, margin=margin, p=p, eps=eps, swap=swap,
                                                             reduction=reduction), [a, b, c], [True] * 3, rng)
         target = np.array([1, -1, 0])[:shape[0]] if len(shape) > 1 else np.array(-1)
         for margin, reduction in itertools.product([0.0, 0.3, -0.5], REDUCTIONS):
             run_both(lambda u, v: F.cosine_embedding_loss(u, v, target, margin=margin, reduction=reduction),
                      lambda u, v: tf.cosine_embedding_loss(u, v, torch.tensor(target), margin=margin,
                                                            reduction=reduction), [a, b], [True, True], rng)
+
+
+@pytest.mark.torch
+def test_deprecated_flags_and_uint8_targets_match_torch(torch):
+    tf = torch.nn.functional
+    rng = np.random.default_rng(15)
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    target = np.array([0, 3, 1], np.uint8)
+    for size_average, reduce in itertools.product([None, True, False], [None, True, False]):
+        flags = {"size_average": size_average, "reduce": reduce}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # both warn that the flags are deprecated
+            run_both(lambda a: F.cross_entropy(a, Tensor(target), **flags),
+                     lambda a: tf.cross_entropy(a, torch.tensor(target), **flags), [x], [True], rng)
+            run_both(lambda a, b: F.kl_div(a, b, **flags), lambda a, b: tf.kl_div(a, b, **flags),
+                     [x, np.abs(y)], [True, True], rng)
+            run_both(lambda a, b: F.smooth_l1_loss(a, b, **flags), lambda a, b: tf.smooth_l1_loss(a, b, **flags),
+                     [x, y], [True, True], rng)
+            assert nn.NLLLoss(**flags).reduction == torch.nn.NLLLoss(**flags).reduction
 
 
 @pytest.mark.torch

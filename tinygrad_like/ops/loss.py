@@ -21,10 +21,9 @@ def _reduction_scale(grad, size, reduction):
     """The upstream gradient as a per-element factor of the unreduced loss: for a scalar loss a Python
     float (one cheap multiplication that keeps the loss's dtype), else the gradient array (or Tensor, in
     a recorded backward, where the upstream gradient may itself be differentiated)."""
-    size = max(size, 1)  # an empty loss has an empty gradient: any finite factor will do
     if reduction == "none" or isinstance(grad, Tensor):
-        return grad / size if reduction == "mean" else grad
-    return float(grad) / size if reduction == "mean" else float(grad)
+        return grad / (size or 1) if reduction == "mean" else grad  # size 0: an empty gradient, any factor
+    return float(grad) / (size or 1) if reduction == "mean" else float(grad)
 
 
 def _log_sigmoid(x):
@@ -229,7 +228,7 @@ class NLLLoss(Function):
                 values = values.expand(ctx.target_shape)
             return scatter_add(ctx.input_shape, ctx.dtype, ctx.index, values)
         out = np.zeros(ctx.input_shape, ctx.dtype)
-        out[ctx.index] = values  # one entry per sample: distinct positions, so assignment adds nothing up
+        out[ctx.index] = values  # each sample picks one position: plain assignment is the scatter-add
         return out
 
 
