@@ -539,7 +539,9 @@ def test_extreme_values_match_pytorch(dtype, data):
 def test_gradients_match_pytorch(data):
     torch = pytest.importorskip("torch")
     shape = data.draw(hnp.array_shapes(**small))
-    a, b = data.draw(arrays(shape)).ravel(), data.draw(arrays(shape)).ravel()
+    # no subnormal divisors: PyTorch's vectorized fmod gives nan for them (numpy, and its scalar loop, the remainder)
+    a = data.draw(arrays(shape)).ravel()
+    b = data.draw(arrays(shape).map(lambda v: np.where(abs(v) < 1e-300, 0.0, v))).ravel()
     a, b = np.append(a, [1.0, 0.0, 3.0]), np.append(b, [0.0, 0.0, -1.5])  # divisions by zero, an exact one
     upstream = np.cos(np.arange(a.size))
     for op in ["remainder", "fmod", "div_trunc", "div_floor"]:
