@@ -121,6 +121,13 @@ def test_large_contractions_take_numpys_optimised_path_with_the_same_result():
     assert_close(x.grad, np.ones((40, 40)) @ (b @ c).T, rtol=1e-10)
 
 
+def test_diagonal_gradients_need_free_letters():
+    many = Tensor(np.ones((1,) * 49), requires_grad=True)  # 49 of numpy's 52 labels
+    out = tl.einsum(einsum_module.LETTERS[:49] + ",zzzz->", many, Tensor(np.ones((2,) * 4), requires_grad=True))
+    with pytest.raises(ValueError, match="too many labels to differentiate the diagonal of operand 1"):
+        out.backward()
+
+
 def test_a_view_result_guards_against_in_place_changes():
     y = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True) * 1
     z = tl.einsum("ij->ji", y)

@@ -461,8 +461,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                         f"got {input.dtype}; convert it with .float()")
     out = input
     for axis in reversed(range(2, input.ndim)):  # the last axis first
-        index, weight = ops.interpolate.axis_taps("bicubic" if mode == "bicubic" else mode if mode.startswith("nearest")
-                                                  else "linear", input.shape[axis], sizes[axis - 2], align_corners,
+        index, weight = ops.interpolate.axis_taps(mode, input.shape[axis], sizes[axis - 2], align_corners,
                                                   scales[axis - 2], input.dtype)
         out = ops.Resample.apply(out, axis=axis, index=index, weight=weight)
     return out

@@ -148,34 +148,34 @@ def _split(term, equation, where):
     for char in head + tail:
         if char not in LETTERS:
             problem = "an ellipsis must be exactly '...', once" if char == "." else "labels must be letters [a-zA-Z]"
-            raise ValueError(f"einsum(): invalid subscript {char!r} in {where} of the equation {equation!r}: {problem}")
+            raise ShapeError(f"einsum(): invalid subscript {char!r} in {where} of the equation {equation!r}: {problem}")
     return head, bool(dots), tail
 
 
 def _parse(equation, shapes):
     """One string of letters per operand (ellipsis axes spelled with letters the equation leaves free) and
-    the output's."""
+    the output's. Its errors are ShapeErrors: ValueError as numpy raises, RuntimeError as PyTorch does."""
     compact = "".join(equation.split())
     if compact.count("->") > 1:
-        raise ValueError(f"einsum(): the equation {equation!r} has more than one '->'")
+        raise ShapeError(f"einsum(): the equation {equation!r} has more than one '->'")
     lhs, arrow, rhs = compact.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(shapes):
-        raise ValueError(f"einsum(): the equation {equation!r} names {len(terms)} operand(s) but {len(shapes)} "
+        raise ShapeError(f"einsum(): the equation {equation!r} names {len(terms)} operand(s) but {len(shapes)} "
                          f"were given (shapes {', '.join(str(tuple(s)) for s in shapes)})")
     parts = [_split(term, equation, f"operand {k}") for k, term in enumerate(terms)]
     ellipsis_ndims = []
     for k, ((head, dots, tail), shape) in enumerate(zip(parts, shapes)):
         named = len(head) + len(tail)
         if named > len(shape) or (not dots and named != len(shape)):
-            raise ValueError(f"einsum(): operand {k} of the equation {equation!r} has {named} subscript(s) for "
+            raise ShapeError(f"einsum(): operand {k} of the equation {equation!r} has {named} subscript(s) for "
                              f"{len(shape)} dimension(s) (shape {tuple(shape)})"
                              + ("" if dots else "; use '...' for the dimensions not named"))
         ellipsis_ndims.append(len(shape) - named if dots else 0)
     free = [letter for letter in LETTERS if letter not in compact]
     ndims = max(ellipsis_ndims, default=0)
     if ndims > len(free):
-        raise ValueError(f"einsum(): the equation {equation!r} with {ndims} dimension(s) under '...' needs more "
+        raise ShapeError(f"einsum(): the equation {equation!r} with {ndims} dimension(s) under '...' needs more "
                          f"than the {len(LETTERS)} letters numpy's einsum has")
     ellipsis = "".join(free[:ndims])
     subscripts = [head + ellipsis[ndims - n:] + tail for (head, _, tail), n in zip(parts, ellipsis_ndims)]
@@ -185,10 +185,10 @@ def _parse(equation, shapes):
         named = "".join(subscripts)
         for label in head + tail:
             if (head + tail).count(label) > 1:
-                raise ValueError(f"einsum(): output subscript {label!r} appears more than once in the equation "
+                raise ShapeError(f"einsum(): output subscript {label!r} appears more than once in the equation "
                                  f"{equation!r}")
             if label not in named:
-                raise ValueError(f"einsum(): output subscript {label!r} of the equation {equation!r} is not a "
+                raise ShapeError(f"einsum(): output subscript {label!r} of the equation {equation!r} is not a "
                                  "subscript of any operand")
     else:
         letters = "".join(head + tail for head, _, tail in parts)
@@ -235,7 +235,7 @@ def tensordot(a, b, dims=2):
         dims = dims.tolist()
     if isinstance(dims, (int, np.integer)):
         if dims < 0:
-            raise ValueError(f"tensordot(): dims must be >= 0, got {dims}")
+            raise ShapeError(f"tensordot(): dims must be >= 0, got {dims}")
         if dims > min(a.ndim, b.ndim):
             raise ShapeError(f"tensordot(): cannot contract {dims} dimensions of tensors of shapes {a.shape} and "
                              f"{b.shape}")

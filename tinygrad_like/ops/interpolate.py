@@ -25,7 +25,7 @@ def _fma(a, x, c):
 
 def axis_taps(mode, in_size, out_size, align_corners, scale, dtype):
     """PyTorch's source positions (int64) and weights (`dtype`), each of shape (out_size, taps), along one
-    axis. `scale` is the scale factor the kernel receives (None when the output size was given or the
+    axis for `mode` (a key of TAPS: the linear modes are one per axis). `scale` is the scale factor the kernel receives (None when the output size was given or the
     scale recomputed): PyTorch then maps positions by in_size / out_size, else by 1 / scale."""
     j = np.arange(out_size)
     if mode in ("nearest", "nearest-exact"):
