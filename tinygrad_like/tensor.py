@@ -1925,10 +1925,10 @@ def _at_least(tensors, ndim):
 def where(condition, a=None, b=None):
     """Elements of `a` where `condition` holds, else of `b` (all three broadcast). `where(condition)`
     alone is `nonzero(condition, as_tuple=True)`, as in PyTorch."""
-    if a is None and b is None:
+    if b is None:  # one test on the common path
+        if a is not None:
+            raise TypeError("where(): give condition, input and other, or condition alone (its nonzero indices)")
         return ops.indexing.nonzero(_array(condition), as_tuple=True)
-    if a is None or b is None:
-        raise TypeError("where(): give condition, input and other, or condition alone (its nonzero indices)")
     condition = Tensor._wrap(np.asarray(_array(condition), dtype=bool))
     return ops.Where.apply(condition, *_operands(a, b))
 
