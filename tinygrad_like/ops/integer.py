@@ -40,9 +40,9 @@ def trunc_divide(a, b):
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if a.dtype.kind == "f":
             return np.trunc(a / b)
-        quotient, remainder = np.divmod(a, b)
+        quotient, rest = np.divmod(a, b)
         # floor and trunc differ by one where the division is inexact and the signs differ
-        return quotient + ((remainder != 0) & ((a < 0) != (b < 0))).astype(quotient.dtype)
+        return quotient + ((rest != 0) & ((a < 0) != (b < 0))).astype(quotient.dtype)
 
 
 class FloorDivide(Function):
