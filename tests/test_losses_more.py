@@ -774,45 +774,51 @@ def test_deprecated_size_average_and_reduce_map_as_in_pytorch(size_average, redu
 
 
 # ---- modules --------------------------------------------------------------------------------------
-def test_modules_take_pytorchs_arguments_and_call_the_functional_forms():
-    weight, target = Tensor(np.array([1.0, 2.0, 0.5, 1.0])), np.array([0, 3, 1])
-    module = nn.CrossEntropyLoss(weight=weight, ignore_index=3, reduction="sum", label_smoothing=0.2)
-    assert (module.ignore_index, module.reduction, module.label_smoothing) == (3, "sum", 0.2)
-    assert_close(module(Tensor(X), target),
-                 F.cross_entropy(Tensor(X), target, weight, ignore_index=3, reduction="sum", label_smoothing=0.2))
-    pairs = [
-        (nn.NLLLoss(weight, ignore_index=0), lambda x: F.nll_loss(x, target, weight, ignore_index=0)),
-        (nn.BCEWithLogitsLoss(pos_weight=weight), lambda x: F.binary_cross_entropy_with_logits(x, Q, pos_weight=weight)),
-        (nn.SmoothL1Loss(beta=0.5), lambda x: F.smooth_l1_loss(x, Y, beta=0.5)),
-        (nn.HuberLoss(delta=0.5), lambda x: F.huber_loss(x, Y, delta=0.5)),
-        (nn.KLDivLoss(reduction="batchmean", log_target=True), lambda x: F.kl_div(x, Y, reduction="batchmean",
-                                                                                    log_target=True)),
-        (nn.PoissonNLLLoss(log_input=False, full=True), lambda x: F.poisson_nll_loss(x.exp(), Q, log_input=False,
-                                                                                       full=True)),
-        (nn.SoftMarginLoss(), lambda x: F.soft_margin_loss(x, Y)),
-        (nn.MultiLabelSoftMarginLoss(weight), lambda x: F.multilabel_soft_margin_loss(x, Q, weight)),
-    ]
-    for module, function in pairs:
-        args = (X.copy(),)
-        if isinstance(module, nn.PoissonNLLLoss):
-            args = (np.exp(X),)
-        other = {nn.NLLLoss: target, nn.BCEWithLogitsLoss: Q, nn.MultiLabelSoftMarginLoss: Q}.get(type(module), Y)
-        if isinstance(module, nn.PoissonNLLLoss):
-            other = Q
-        assert_close(module(Tensor(args[0]), other), function(Tensor(X)), rtol=1e-13)
-    assert_close(nn.TripletMarginLoss(margin=0.5, p=1, swap=True)(Tensor(X), Tensor(Y), Tensor(P)),
-                 F.triplet_margin_loss(Tensor(X), Tensor(Y), Tensor(P), margin=0.5, p=1, swap=True))
-    assert_close(nn.CosineEmbeddingLoss(margin=0.1)(Tensor(X), Tensor(Y), SIGNS),
-                 F.cosine_embedding_loss(Tensor(X), Tensor(Y), SIGNS, margin=0.1))
-    assert_close(nn.MarginRankingLoss(0.2)(Tensor(X[0]), Tensor(Y[0]), np.sign(P[0] - 0.5)),
-                 F.margin_ranking_loss(Tensor(X[0]), Tensor(Y[0]), np.sign(P[0] - 0.5), 0.2))
-    assert_close(nn.HingeEmbeddingLoss(0.5)(Tensor(X), np.sign(Y)), F.hinge_embedding_loss(Tensor(X), np.sign(Y), 0.5))
-    assert_close(nn.GaussianNLLLoss(full=True, eps=0.1)(Tensor(X), Y, Tensor(P)),
-                 F.gaussian_nll_loss(Tensor(X), Y, Tensor(P), full=True, eps=0.1))
-    assert_close(nn.CosineSimilarity(dim=0)(Tensor(X), Tensor(Y)), F.cosine_similarity(Tensor(X), Tensor(Y), 0))
+W4 = Tensor(np.array([1.0, 2.0, 0.5, 1.0]))
+CLASS_TARGET = np.array([0, 3, 1])
+MODULES = [  # (a module with options other than the defaults, its arguments, the functional form with those options)
+    (nn.CrossEntropyLoss(W4, ignore_index=3, reduction="sum", label_smoothing=0.2), (X, CLASS_TARGET),
+     lambda x, t: F.cross_entropy(x, t, W4, ignore_index=3, reduction="sum", label_smoothing=0.2)),
+    (nn.NLLLoss(W4, ignore_index=0, reduction="none"), (X, CLASS_TARGET),
+     lambda x, t: F.nll_loss(x, t, W4, ignore_index=0, reduction="none")),
+    (nn.BCELoss(Tensor(P), reduction="sum"), (P, Q),
+     lambda p, q: F.binary_cross_entropy(p, q, Tensor(P), reduction="sum")),
+    (nn.BCEWithLogitsLoss(Tensor(P), pos_weight=W4), (X, Q),
+     lambda x, q: F.binary_cross_entropy_with_logits(x, q, Tensor(P), pos_weight=W4)),
+    (nn.SmoothL1Loss(beta=0.5), (X, Y), lambda x, y: F.smooth_l1_loss(x, y, beta=0.5)),
+    (nn.HuberLoss(delta=0.5), (X, Y), lambda x, y: F.huber_loss(x, y, delta=0.5)),
+    (nn.KLDivLoss(reduction="batchmean", log_target=True), (X, Y),
+     lambda x, y: F.kl_div(x, y, reduction="batchmean", log_target=True)),
+    (nn.PoissonNLLLoss(log_input=False, full=True, eps=0.5), (P, Q * 4),
+     lambda x, t: F.poisson_nll_loss(x, t, log_input=False, full=True, eps=0.5)),
+    (nn.GaussianNLLLoss(full=True, eps=0.1), (X, Y, P),
+     lambda x, y, v: F.gaussian_nll_loss(x, y, v, full=True, eps=0.1)),
+    (nn.SoftMarginLoss(reduction="sum"), (X, np.sign(Y)), lambda x, y: F.soft_margin_loss(x, y, reduction="sum")),
+    (nn.MultiLabelSoftMarginLoss(W4), (X, Q), lambda x, q: F.multilabel_soft_margin_loss(x, q, W4)),
+    (nn.TripletMarginLoss(margin=0.5, p=1, eps=0.1, swap=True), (X, Y, P),
+     lambda a, b, c: F.triplet_margin_loss(a, b, c, margin=0.5, p=1, eps=0.1, swap=True)),
+    (nn.CosineEmbeddingLoss(margin=0.1), (X, Y, SIGNS), lambda a, b, t: F.cosine_embedding_loss(a, b, t, margin=0.1)),
+    (nn.MarginRankingLoss(0.2), (X, Y, np.sign(P - 0.5)), lambda a, b, t: F.margin_ranking_loss(a, b, t, 0.2)),
+    (nn.HingeEmbeddingLoss(0.5), (X, np.sign(Y)), lambda x, t: F.hinge_embedding_loss(x, t, 0.5)),
+    (nn.CosineSimilarity(dim=0, eps=0.5), (X, Y * 0.1), lambda a, b: F.cosine_similarity(a, b, 0, 0.5)),
+    (nn.PairwiseDistance(p=3, eps=0.1, keepdim=True), (X, Y), lambda a, b: F.pairwise_distance(a, b, 3, 0.1, True)),
+]
+
+
+@pytest.mark.parametrize("index", range(len(MODULES)))
+def test_modules_pass_their_options_to_the_functional_forms(index):
+    module, args, function = MODULES[index]
+    args = [Tensor(a) if a.dtype.kind == "f" else a for a in args]
+    assert_close(module(*args), function(*args), rtol=0)
+
+
+def test_module_attributes_are_pytorchs():
+    module = nn.CrossEntropyLoss(W4, ignore_index=3, reduction="sum", label_smoothing=0.2)
+    assert module.weight is W4 and (module.ignore_index, module.reduction, module.label_smoothing) == (3, "sum", 0.2)
     distance = nn.PairwiseDistance(p=3, keepdim=True)
-    assert distance.norm == 3
-    assert_close(distance(Tensor(X), Tensor(Y)), F.pairwise_distance(Tensor(X), Tensor(Y), 3, keepdim=True))
+    assert (distance.norm, distance.eps, distance.keepdim) == (3, 1e-6, True)  # PyTorch keeps p as .norm
+    triplet = nn.TripletMarginLoss(margin=0.5, p=1, swap=True)
+    assert (triplet.margin, triplet.p, triplet.eps, triplet.swap) == (0.5, 1, 1e-6, True)
 
 
 def test_weights_are_buffers_in_the_state_dict_as_in_pytorch():
@@ -961,7 +967,8 @@ def test_elementwise_losses_match_torch_for_every_option(torch):
         for log_input, full, eps in itertools.product([True, False], [False, True], [1e-8, 0.5]):
             rate = x if log_input else np.abs(x) + 0.1
             counts = np.floor(np.abs(y) * 2) + rng.uniform(0.05, 0.95, shape) * (rng.uniform(size=shape) < 0.5)
-            run_both(lambda a, b: F.poisson_nll_loss(a, b, log_input=log_input, full=full, eps=eps, reduction=reduction),
+            run_both(lambda a, b: F.poisson_nll_loss(a, b, log_input=log_input, full=full, eps=eps,
+                                                     reduction=reduction),
                      lambda a, b: tf.poisson_nll_loss(a, b, log_input=log_input, full=full, eps=eps,
                                                       reduction=reduction), [rate, counts], [True, True], rng)
 
@@ -1052,7 +1059,8 @@ def test_loss_modules_match_torch_signatures_and_state_dicts(torch):
                  "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "cosine_embedding_loss", "margin_ranking_loss",
                  "triplet_margin_loss", "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
                  "poisson_nll_loss", "gaussian_nll_loss"]:
-        expected = [(p.name, p.default) for p in inspect.signature(getattr(torch.nn.functional, name)).parameters.values()]
+        parameters = inspect.signature(getattr(torch.nn.functional, name)).parameters.values()
+        expected = [(p.name, p.default) for p in parameters]
         assert [(p.name, p.default) for p in inspect.signature(getattr(F, name)).parameters.values()] == expected, name
     weight = np.array([1.0, 2.0, 3.0])
     for name, kwargs in [("CrossEntropyLoss", {"weight": weight}), ("BCEWithLogitsLoss", {"pos_weight": weight}),
