@@ -2,7 +2,8 @@
 
 Every mode is separable: along an axis, output position j reads a few input positions index[j, t] with
 weights weight[j, t] (1 tap for nearest, 2 for linear, 4 for cubic), computed by `axis_taps` with
-PyTorch's formulas and float precision, so that the positions and weights are PyTorch's exactly. The
+PyTorch's formulas and float precision, so that the positions and weights are PyTorch's (exactly; the
+cubic weights in float32 to a few units in the last place). The
 resampling is linear in the input, so its gradient is the transposed resampling: each output's
 gradient scattered back onto its taps, weighted.
 """
@@ -12,7 +13,6 @@ import numpy as np
 
 from tinygrad_like.tensor import Function, Tensor
 
-TAPS = {"nearest": 1, "nearest-exact": 1, "linear": 2, "bilinear": 2, "trilinear": 2, "bicubic": 4}
 _CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
 
 
@@ -25,8 +25,10 @@ def _fma(a, x, c):
 
 def axis_taps(mode, in_size, out_size, align_corners, scale, dtype):
     """PyTorch's source positions (int64) and weights (`dtype`), each of shape (out_size, taps), along one
-    axis for `mode` (a key of TAPS: the linear modes are one per axis). `scale` is the scale factor the kernel receives (None when the output size was given or the
-    scale recomputed): PyTorch then maps positions by in_size / out_size, else by 1 / scale."""
+    axis for interpolate's `mode` ("nearest", "nearest-exact", "bicubic", or a linear mode, which is the
+    same along every axis). `scale` is the scale factor the kernel receives (None when the output size
+    was given or the scale recomputed): PyTorch then maps positions by in_size / out_size, else by
+    1 / scale."""
     j = np.arange(out_size)
     if mode in ("nearest", "nearest-exact"):
         # float32 whatever the dtype, as PyTorch computes nearest positions
