@@ -77,7 +77,7 @@ def test_sort_argsort_msort_topk_kthvalue_values(case, data):
 
 
 @given(data=st.data())
-@settings(max_examples=10)
+@settings(max_examples=8)
 def test_gradients_reach_the_selected_elements(data):
     shape = data.draw(shapes(1, 2, 1, 3))
     size = int(np.prod(shape))
