@@ -245,14 +245,17 @@ def test_gradient_formulas_and_zero_gradients():
     x = Tensor(np.array([7.5, -7.5, 1.0]), requires_grad=True)
     y = Tensor(np.array([2.0, 2.0, 0.0]), requires_grad=True)
     (x % y).sum().backward()
-    assert_close(x.grad, [1.0, 1.0, 1.0]) and assert_close(y.grad, [-3.0, 4.0, -np.inf])  # -floor(x / y)
+    assert_close(x.grad, [1.0, 1.0, 1.0])
+    assert_close(y.grad, [-3.0, 4.0, -np.inf])  # -floor(x / y)
     x.grad = y.grad = None
     x.fmod(y).sum().backward()
-    assert_close(x.grad, [1.0, 1.0, 1.0]) and assert_close(y.grad, [-3.0, 3.0, -np.inf])  # -trunc(x / y)
+    assert_close(x.grad, [1.0, 1.0, 1.0])
+    assert_close(y.grad, [-3.0, 3.0, -np.inf])  # -trunc(x / y)
     for mode in ("trunc", "floor"):  # zeros, whatever comes in (PyTorch's too)
         x.grad = y.grad = None
         x.div(y, rounding_mode=mode).backward(Tensor(np.array([np.inf, np.nan, 1.0])))
-        assert_close(x.grad, np.zeros(3)) and assert_close(y.grad, np.zeros(3))
+        assert_close(x.grad, np.zeros(3))
+        assert_close(y.grad, np.zeros(3))
     x.grad = None
     (x % 2).sum().backward()  # a Python divisor: the gradient flows to x only
     assert_close(x.grad, np.ones(3))
@@ -417,8 +420,10 @@ def test_integer_division_by_zero_raises():
     assert issubclass(IntegerDivisionByZero, RuntimeError) and issubclass(IntegerDivisionByZero, ZeroDivisionError)
     assert x.tolist() == [4, 5]
     with np.errstate(all="raise"):  # floats give inf and nan, as in PyTorch, without numpy's warnings
-        assert_close(x // 0.0, [np.inf, np.inf]) and assert_close(x.float().div(0, rounding_mode="trunc"), [np.inf] * 2)
-        assert_close(x % 0.0, [np.nan, np.nan]) and assert_close(x.float().fmod(0), [np.nan, np.nan])
+        assert_close(x // 0.0, [np.inf, np.inf])
+        assert_close(x.float().div(0, rounding_mode="trunc"), [np.inf] * 2)
+        assert_close(x % 0.0, [np.nan, np.nan])
+        assert_close(x.float().fmod(0), [np.nan, np.nan])
 
 
 @pytest.mark.parametrize("op, message", [
