@@ -227,6 +227,27 @@ def test_norm_over_dims_and_its_gradient_at_zero(a, data):
     assert_close(zero.grad, [0.0, 0.0, 0.0])  # PyTorch's subgradient, not nan
 
 
+@pytest.mark.parametrize("p", [0, 0.5, 1.5, 3, -1, -0.5, float("inf"), float("-inf")])
+def test_p_norms_with_zeros_count_and_take_no_gradient_at_them(p):
+    data = np.array([[1.0, 0.0, -2.0], [0.0, 0.0, 3.0], [0.0, 0.0, 0.0], [0.5, 2.0, -1.5]])
+    x = Tensor(data, requires_grad=True)
+    y = x.norm(p, dim=1)
+    size = np.abs(data)
+    if p == 0:
+        expected = (size > 0).sum(axis=1)
+    elif np.isinf(p):
+        expected = size.max(axis=1) if p > 0 else size.min(axis=1)
+    else:
+        with np.errstate(divide="ignore"):
+            expected = np.sum(size ** p, axis=1) ** (1 / p)
+    assert_close(y, expected)
+    y.sum().backward()
+    grad = x.grad.numpy()
+    assert np.all(np.isfinite(grad)) and np.all(grad[data == 0] == 0)  # PyTorch's 0 where x is 0, not nan
+    if p != 0:  # the count has no slope
+        assert tl.gradcheck(lambda t: t.norm(p, dim=1), Tensor(data[3:], requires_grad=True))
+
+
 @given(a=arrays(min_dims=2), diagonal=st.integers(-2, 2))
 def test_triangles_and_masked_fill(a, diagonal):
     assert_close(Tensor(a).tril(diagonal), np.tril(a, diagonal))
@@ -267,6 +288,9 @@ def test_new_ops_match_pytorch():
     mask = a > 0.3
     cases = [lambda m, t: t.sin(), lambda m, t: t.cos(), lambda m, t: t.tan(), lambda m, t: t.norm(),
              lambda m, t: t.norm(dim=1), lambda m, t: t.norm(p=1, dim=0, keepdim=True), lambda m, t: t.norm(p=3),
+             lambda m, t: t.norm(p=0.5, dim=1), lambda m, t: t.norm(p=-1, dim=0), lambda m, t: t.norm(p=float("-inf")),
+             lambda m, t: t.masked_fill(m.from_numpy(mask) if m is torch else Tensor(mask), 0.0).norm(p=0.5, dim=1),
+             lambda m, t: t.masked_fill(m.from_numpy(mask) if m is torch else Tensor(mask), 0.0).norm(p=-1, dim=1),
              lambda m, t: t.tril(-1), lambda m, t: t.triu(1),
              lambda m, t: t.masked_fill(m.from_numpy(mask) if m is torch else Tensor(mask), 2.0)]
     for case in cases:
