@@ -1102,9 +1102,18 @@ class Tensor:
         dim = _axis(None, dim)
         if p == float("inf"):
             return self.abs().amax(dim, keepdim)
+        if p == float("-inf"):
+            return self.abs().amin(dim, keepdim)
+        if p == 0:  # the count of non-zero entries; sign's zero gradient is PyTorch's
+            return self.abs().sign().sum(dim, keepdim)
         if p == 1:
             return self.abs().sum(dim, keepdim)
-        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+        size = self.abs()
+        zero = size == 0
+        # a zero adds 0 ** p (0, or inf for p < 0) as a constant: the slope of |x| ** p at 0 is infinite
+        # for p < 1, where PyTorch's gradient is 0
+        powered = where(zero, 0.0 if p > 0 else float("inf"), where(zero, 1.0, size) ** p)
+        return powered.sum(dim, keepdim) ** (1.0 / p)
 
     def tril(self, diagonal=0):
         """The lower triangle of the last two axes (the rest zero)."""
