@@ -87,7 +87,8 @@ def test_call_forms_and_implicit_output():
     assert_close(tl.einsum(Tensor(c), [Ellipsis, 0, 1], Tensor(b), [1, 2], [Ellipsis, 0, 2]), c @ b, rtol=1e-12)
     assert_close(tl.einsum("...ij,jk->ik", Tensor(c), Tensor(b)), (c @ b).sum(0), rtol=1e-12)  # '...' summed
     assert_close(tl.einsum("ij->...ij", Tensor(a)), a)  # an output '...' with none in the inputs is empty
-    assert_close(tl.einsum("", Tensor(np.array(2.5))), 2.5) and assert_close(tl.einsum("->", Tensor(np.array(2.5))), 2.5)
+    assert_close(tl.einsum("", Tensor(np.array(2.5))), 2.5)
+    assert_close(tl.einsum("->", Tensor(np.array(2.5))), 2.5)
 
 
 def test_dtypes_and_edges():

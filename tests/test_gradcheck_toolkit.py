@@ -115,6 +115,21 @@ def test_fast_mode_catches_the_same_bug():
         gradcheck(lambda p, q: Product.apply(p, q, factor_b=-1.0), leaf([1.0, 2.0]), leaf([3.0, -4.0]), fast=True)
 
 
+def test_fast_mode_hands_a_0d_input_to_forward_as_an_array():
+    class ArrayOnly(Function):
+        @staticmethod
+        def forward(ctx, x):
+            assert type(x) is np.ndarray, type(x)  # the protocol: forward gets arrays, never numpy scalars
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return 2 * grad * ctx.saved_tensors[0]
+
+    assert gradcheck(ArrayOnly.apply, leaf(1.5), fast=True)
+
+
 def test_a_missing_gradient_is_caught():
     class Forgetful(Product):
         @staticmethod

@@ -403,3 +403,16 @@ def test_no_grad_works_as_a_bare_decorator():
 def test_shape_argument_errors_name_the_call_and_the_shape(call, error, message):
     with pytest.raises(error, match=message):
         call(Tensor(np.ones((2, 3))))
+
+
+def test_an_element_taken_without_a_graph_holds_an_array():
+    element = Tensor(np.array([1.0, 2.0]))[0]
+    assert type(element._data) is np.ndarray and element.shape == () and element.item() == 1.0
+
+
+def test_where_of_two_python_numbers_takes_the_default_dtype():
+    mask = tl.tensor([True, False])
+    assert tl.where(mask, 1.0, 2.0).dtype == tl.float32
+    assert tl.where(mask, 1, 2).dtype == tl.int64
+    assert tl.where(mask, True, 2).dtype == tl.int64
+    assert tl.where(mask, True, False).dtype == tl.bool

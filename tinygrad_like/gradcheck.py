@@ -211,8 +211,9 @@ def _check_elements(objective, inputs, index, analytic, eps, atol, rtol):
 def _check_direction(objective, inputs, index, analytic, rng, eps, atol, rtol):
     direction = rng.standard_normal(inputs[index].shape)
     data = inputs[index]._data
-    plus = objective(_perturbed_args(inputs, index, data + eps * direction))
-    minus = objective(_perturbed_args(inputs, index, data - eps * direction))
+    # np.asarray: numpy turns a 0-d result into a scalar, and ops take arrays
+    plus = objective(_perturbed_args(inputs, index, np.asarray(data + eps * direction)))
+    minus = objective(_perturbed_args(inputs, index, np.asarray(data - eps * direction)))
     numeric = (plus - minus) / (2 * eps)
     value = float(np.sum(analytic * direction))
     if not abs(value - numeric) <= atol + rtol * abs(numeric):

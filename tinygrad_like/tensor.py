@@ -1849,7 +1849,8 @@ class Tensor:
         if self.requires_grad and GradMode.enabled:
             return ops.Getitem.apply(self, index=index)
         try:  # nothing to differentiate (e.g. slicing a batch out of the data): no graph node needed
-            return _wrap(self._data[index])
+            out = self._data[index]
+            return _wrap(out if type(out) is np.ndarray else np.asarray(out))  # an element is a numpy scalar
         except (IndexError, ValueError, TypeError) as error:
             raise _op_error(ops.Getitem, error, (self,)) from error
 
@@ -2012,8 +2013,8 @@ def _result_dtype(a, b):
     a_data, b_data = np.asarray(_array(a)), np.asarray(_array(b))
     a_rank, b_rank = _rank(a, a_data), _rank(b, b_data)
     a_category, b_category = _CATEGORY[a_data.dtype.kind], _CATEGORY[b_data.dtype.kind]
-    if a_rank == b_rank:
-        return _promote(a_data.dtype, b_data.dtype)
+    if a_rank == b_rank:  # two Python numbers (where(mask, 1.0, 2.0)) give the default dtype, as in PyTorch
+        return _promote(a_data.dtype, b_data.dtype) if a_rank else _DEFAULT_DTYPE[max(a_category, b_category)]
     (strong, strong_category), (weak, weak_category, weak_rank) = (
         ((a_data, a_category), (b_data, b_category, b_rank)) if a_rank > b_rank
         else ((b_data, b_category), (a_data, a_category, a_rank)))
