@@ -541,6 +541,140 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     return weights @ value
 
 
+# ---- padding, convolution, unfold/fold and pooling (ops/pad.py, ops/conv.py, ops/pool.py) -----------
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last len(pad) // 2 axes, `pad` = (before, after) pairs from the last axis on; modes
+    constant (negative pads crop), reflect, replicate and circular."""
+    return ops.pad.pad_input(input, pad, mode, value)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Convolution over (N, C, L) or (C, L) with weight (out_channels, C/groups, k); padding an int, a
+    tuple, 'same' or 'valid'."""
+    return ops.conv.convolution("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Convolution over (N, C, H, W) or (C, H, W) with weight (out_channels, C/groups, kh, kw)."""
+    return ops.conv.convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Convolution over (N, C, D, H, W) or (C, D, H, W) with weight (out_channels, C/groups, kd, kh, kw)."""
+    return ops.conv.convolution("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The transposed convolution (the input-gradient of conv1d) with weight (C, out_channels/groups, k)."""
+    return ops.conv.transposed_convolution("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding,
+                                           groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The transposed convolution (the input-gradient of conv2d) with weight (C, out_channels/groups, kh, kw)."""
+    return ops.conv.transposed_convolution("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding,
+                                           groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The transposed convolution (the input-gradient of conv3d) with weight (C, out_channels/groups, *kernel)."""
+    return ops.conv.transposed_convolution("conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding,
+                                           groups, dilation)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col: the sliding windows of (N, C, H, W) as the columns of (N, C*kh*kw, L)."""
+    return ops.conv.unfold(input, kernel_size, dilation, padding, stride)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im: columns (N, C*kh*kw, L) summed into the sliding windows of (N, C, *output_size)."""
+    return ops.conv.fold_columns(input, output_size, kernel_size, dilation, padding, stride)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Maximum over windows (padding counts as -inf); with return_indices, also each maximum's flat index in
+    its input plane. The gradient goes to that one element."""
+    return ops.pool.max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return ops.pool.max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return ops.pool.max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over windows; zero padding counts in the divisor with count_include_pad."""
+    return ops.pool.avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return ops.pool.avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                             divisor_override)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return ops.pool.avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                             divisor_override)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Mean over PyTorch's adaptive windows [floor(i*n/out), ceil((i+1)*n/out))."""
+    return ops.pool.adaptive_avg_pool("adaptive_avg_pool1d", 1, input, output_size)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    return ops.pool.adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    return ops.pool.adaptive_avg_pool("adaptive_avg_pool3d", 3, input, output_size)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Maximum over PyTorch's adaptive windows (with return_indices, also the flat indices)."""
+    return ops.pool.adaptive_max_pool("adaptive_max_pool1d", 1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    return ops.pool.adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    return ops.pool.adaptive_max_pool("adaptive_max_pool3d", 3, input, output_size, return_indices)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Max pooling's partial inverse: values written back at their indices, zeros elsewhere."""
+    return ops.pool.max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return ops.pool.max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return ops.pool.max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over the window of x**norm_type) ** (1/norm_type)."""
+    return ops.pool.lp_pool("lp_pool1d", 1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return ops.pool.lp_pool("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return ops.pool.lp_pool("lp_pool3d", 3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
 # ---- losses ---------------------------------------------------------------------------------------
 def _legacy_reduction(size_average, reduce, reduction):
     """The reduction that PyTorch's deprecated size_average and reduce flags ask for when either is given

@@ -22,6 +22,9 @@ from tinygrad_like.ops.softmax import LogSoftmax, Softmax
 from tinygrad_like.ops.trig import Acos, Acosh, Asin, Asinh, Atan, Atanh, Cos, Cosh, Sin, Sinh
 from tinygrad_like.ops.unary import (Atan2, Ceil, Exp2, Expm1, Floor, Hypot, Log1p, NanToNum, Reciprocal, Round,
                                      Rsqrt, Sign, Trunc)
+from tinygrad_like.ops.pad import Pad, PadAdjoint
+from tinygrad_like.ops.conv import Col2Im, Conv, ConvInput, ConvWeight, Im2Col
+from tinygrad_like.ops.pool import AvgPool, AvgPoolAdjoint, MaxUnpool, PlaneGather, PlaneScatter
 
 __all__ = ["Elu", "Erf", "Gelu", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "Silu", "Softplus",
            "Abs", "Add", "BCELoss", "BCEWithLogitsLoss", "Cast", "Clip", "Clone", "Concatenate", "Cos", "Div", "Dropout", "Exp", "Expand", "Getitem", "Linear", "Log",
@@ -37,4 +40,6 @@ __all__ = ["Elu", "Erf", "Gelu", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSig
            "Normalize",
            "ScatterReduce",
            "HuberLoss", "KLDivLoss", "NLLLoss", "SmoothL1Loss",
-           "Einsum", "Resample"]
+           "Einsum", "Resample",
+           "Pad", "PadAdjoint", "Col2Im", "Conv", "ConvInput", "ConvWeight", "Im2Col", "AvgPool", "AvgPoolAdjoint",
+           "MaxUnpool", "PlaneGather", "PlaneScatter"]
