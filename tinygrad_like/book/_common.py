@@ -165,6 +165,57 @@ class BookTanhDropout(nn.Module):
         return BookTanhDropoutFunction.apply(x, mask=np.random.randint(2, size=x.shape))
 
 
+# ---- chapters 11-15: the book's own framework and its quirks ---------------------------------------
+def book_tensor_ids(count=1, high=100000):
+    """Draw `count` ids from numpy's global generator, as the book's chapter 13-15 `Tensor` does for
+    every tensor it creates (`self.id = np.random.randint(0, high)`; high is 100000 in chapter 13 and
+    the chapter 14 RNN, 10**9 in the chapter 14 LSTM and chapter 15).
+
+    The ids only label graph nodes, but they consume the global stream, so the weights the book draws
+    after creating tensors depend on how many were created before. Our tensors draw nothing; a
+    chapter module calls this where the book creates a tensor, so its later weight draws read the
+    same numbers as the book's.
+    """
+    for _ in range(count):
+        np.random.randint(0, high)
+
+
+class BookCrossEntropyFunction(Function):
+    """Forward: the book's `cross_entropy` literally (softmax without max-subtraction, then
+    `-(log(p) * onehot).sum(1).mean()`). Backward: `softmax - onehot`, *not divided by the batch size*."""
+
+    @staticmethod
+    def forward(ctx, logits, target=None):
+        temp = np.exp(logits)
+        softmax = temp / np.sum(temp, axis=-1, keepdims=True)
+        t = np.asarray(target).reshape(-1)
+        p = softmax.reshape(len(t), -1)
+        target_dist = np.eye(p.shape[1])[t]
+        ctx.delta = (p - target_dist).reshape(logits.shape)
+        return np.asarray(-(np.log(p) * target_dist).sum(1).mean())
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.delta * grad
+
+
+class BookCrossEntropy(nn.Module):
+    """The `CrossEntropyLoss` of the book's framework (chapters 13-15), including its gradient scale.
+
+    It prints the mean cross-entropy over the rows, but its backward sends `softmax - onehot` for
+    every row: the gradient of the *summed* loss, batch_size times the gradient of the value printed.
+    With SGD the book's learning rate therefore acts as `lr * batch_size` on the mean. (The book's
+    backward also ignores the incoming gradient; ours multiplies by it, which is the same for the
+    book's `loss.backward()` with its default gradient of ones.) `F.cross_entropy(reduction="sum")`
+    gives the same gradient; this layer keeps the book's printed value and formula too, so that its
+    printouts match to the last digit. gradcheck rejects it for a batch of more than one row.
+    """
+
+    def forward(self, logits, target):
+        target = target.numpy() if isinstance(target, Tensor) else np.asarray(target)
+        return BookCrossEntropyFunction.apply(logits, target=target)
+
+
 # ---- the demo's comparison rows ---------------------------------------------------------------------
 STATUSES = ("yes", "NO", "n/a", "skipped")
 

@@ -1,0 +1,295 @@
+"""Grokking Deep Learning, chapter 13: the book builds its own autograd framework; here are its runs.
+
+The chapter's toy networks, rebuilt from tinygrad_like layers, print the book's figures (the chapter
+notebook's outputs, which the book prints too). The data are X = [[0,0],[0,1],[1,0],[1,1]] and
+y = [[0],[1],[0],[1]] (or the indices [1,2,1,2] for the embedding nets); 10 iterations, printing the
+loss before each step:
+
+    numpy         the numpy 2-3-1 linear net the chapter starts from (lr 0.1)    5.066439994622395 ...
+    autograd      the same net with autograd tensors, updated by hand (lr 0.1)   [0.58128304] ...
+    sgd           the same, with the SGD optimizer                              [0.58128304] ...
+    sequential    Sequential(Linear(2,3), Linear(3,1)) with biases (lr 0.05)    [2.33428272] ...
+    mseloss       the same with the MSELoss layer                               [2.33428272] ...
+    tanh_sigmoid  Linear(2,3), Tanh, Linear(3,1), Sigmoid; MSE (lr 1)            [1.06372865] ...
+    embedding     Embedding(5,3), Tanh, Linear(3,1), Sigmoid; MSE (lr 0.5)       [0.98874126] ...
+    crossentropy  Embedding(3,3), Tanh, Linear(3,4); cross-entropy (lr 0.1)     1.3885032434928422 ...
+
+and the index_select gradient demo (rows of eye(5) picked by [[1,2,3],[2,3,4]]: gradient rows
+0, 1, 2, 2, 1).
+
+**The random draws.** Every run starts with `np.random.seed(0)` and draws its weights from numpy's
+legacy global generator as the book does: `Linear(n_in, n_out)` is `randn(n_in, n_out) *
+sqrt(2 / n_in)` with a zero bias, `Embedding(V, d)` is `(rand(V, d) - 0.5) / d`. But the book's
+`Tensor` also draws an id, `np.random.randint(0, 100000)`, for every tensor it creates (the data,
+the target, each weight and bias), and those draws sit between the weight draws. `book_tensor_ids`
+(book/_common) makes them at the same places, so our weights are the book's, bit for bit.
+
+**What the book's layers mean in ours.** The book's `Linear` keeps its weight as (in, out); ours is
+PyTorch's (out, in), so it holds the transpose. The book's `MSELoss` is `((pred - y) ** 2).sum(0)`,
+the summed squared error of shape (1,), which is `nn.MSELoss(reduction="sum")` (printed as the
+book's 1-element array). The book's cross-entropy prints the mean over the batch but back-propagates
+the gradient of the sum (`BookCrossEntropy`). The numpy run's hand-written delta is `pred - y`, half
+the gradient of its summed squared error, so it steps on half that loss.
+
+Figures printed with 8 digits (numpy's str of 1-element arrays) match exactly; the full-precision
+prints of the numpy and cross-entropy runs agree to about 1e-15 relative (the order of the products
+and sums inside BLAS and the exp/log differ in the last bit or two), which the comparison allows.
+
+**The RNN on bAbI** (the chapter's last run): `Embedding(83, 16)` and the book's `RNNCell(16, 16,
+83)` (Linear w_ih, w_hh, w_ho with biases, sigmoid), trained on the first 100 lines of bAbI task 1
+(each line's words left-padded with '-' to 6), predicting the 6th word from the first 5, with the
+book's cross-entropy and SGD lr 0.05, 1000 iterations, printing every 200 the loss / 10 and the
+accuracy. The book printed `Loss: 0.476... % Correct: 0.01` ... `Loss: 0.1355... % Correct: 0.37`;
+its vocabulary order (a Python set) and the state of its random stream are unknown, so no run
+reproduces those digits: re-runs of the notebook gave a first row of 0.446-0.494 and a last row of
+0.1360-0.1368 with 0.35-0.37 correct, and that is the range ours is compared with.
+"""
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from tinygrad_like import nn, optim
+from tinygrad_like.book._common import BookCrossEntropy, Row, book_tensor_ids, py3_str
+from tinygrad_like.nn import functional as F
+from tinygrad_like.tensor import Tensor
+
+ITERATIONS = 10
+X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+Y = np.array([[0], [1], [0], [1]], dtype=np.float64)
+WORDS = np.array([1, 2, 1, 2])  # the embedding runs' input indices
+CLASSES = np.array([0, 1, 0, 1])  # the cross-entropy run's targets
+
+# The chapter notebook's printouts (the book prints the same, except for the numpy run: see BOOK_P246_NUMPY).
+BOOK = {
+    "numpy": ["5.066439994622395", "0.4959907791902342", "0.4180671892167177", "0.35298133007809646",
+              "0.2972549636567377", "0.2492326038163328", "0.20785392075862477", "0.17231260916265176",
+              "0.14193744536652986", "0.11613979792168384"],
+    "autograd": ["[0.58128304]", "[0.48988149]", "[0.41375111]", "[0.34489412]", "[0.28210124]", "[0.2254484]",
+                 "[0.17538853]", "[0.1324231]", "[0.09682769]", "[0.06849361]"],
+    "sequential": ["[2.33428272]", "[0.06743796]", "[0.0521849]", "[0.04079507]", "[0.03184365]", "[0.02479336]",
+                   "[0.01925443]", "[0.01491699]", "[0.01153118]", "[0.00889602]"],
+    "tanh_sigmoid": ["[1.06372865]", "[0.75148144]", "[0.57384259]", "[0.39574294]", "[0.2482279]",
+                     "[0.15515294]", "[0.10423398]", "[0.07571169]", "[0.05837623]", "[0.04700013]"],
+    "embedding": ["[0.98874126]", "[0.6658868]", "[0.45639889]", "[0.31608168]", "[0.2260925]", "[0.16877423]",
+                  "[0.13120515]", "[0.10555487]", "[0.08731868]", "[0.07387834]"],
+    "crossentropy": ["1.3885032434928422", "0.9558181509266037", "0.6823083585795604", "0.5095259967493119",
+                     "0.39574491472895856", "0.31752527285348264", "0.2617222861964216", "0.22061283923954234",
+                     "0.18946427334830068", "0.16527389263866668"],
+}
+BOOK["sgd"], BOOK["mseloss"] = BOOK["autograd"], BOOK["sequential"]
+# The book (p.246) prints another series for the numpy run, which its printed code does not give.
+BOOK_P246_NUMPY = ["0.4520108746468352", "0.05232281719234398"]
+BOOK_INDEX_SELECT_GRAD = """\
+[[0. 0. 0. 0. 0.]
+ [1. 1. 1. 1. 1.]
+ [2. 2. 2. 2. 2.]
+ [2. 2. 2. 2. 2.]
+ [1. 1. 1. 1. 1.]]"""
+RUNS = {
+    "numpy": "numpy 2-3-1 linear net, hand-written backprop, lr 0.1 (cell 21)",
+    "autograd": "2-3-1 linear net, autograd, updated by hand, lr 0.1 (cell 22)",
+    "sgd": "2-3-1 linear net with SGD, lr 0.1 (cell 25)",
+    "sequential": "Sequential(Linear(2,3), Linear(3,1)), SGD 0.05 (cell 29)",
+    "mseloss": "Sequential(Linear(2,3), Linear(3,1)) + MSELoss, SGD 0.05 (cell 31)",
+    "tanh_sigmoid": "Linear(2,3), Tanh, Linear(3,1), Sigmoid; MSELoss, SGD 1 (cell 34)",
+    "embedding": "Embedding(5,3), Tanh, Linear(3,1), Sigmoid; MSELoss, SGD 0.5 (cell 42)",
+    "crossentropy": "Embedding(3,3), Tanh, Linear(3,4); CrossEntropyLoss, SGD 0.1 (cell 46)",
+}
+FULL_PRECISION = ("numpy", "crossentropy")  # printed with all 16-17 digits: compared to RELATIVE_TOLERANCE
+RELATIVE_TOLERANCE = 1e-13
+
+
+# ---- the book's layers, drawn as the book draws them --------------------------------------------------
+def book_linear(n_inputs, n_outputs, bias=True, id_high=100000):
+    """The book's `Linear(n_inputs, n_outputs)` as an `nn.Linear` (float64): weight `randn(n_in, n_out) *
+    sqrt(2 / n_in)` (stored transposed, PyTorch's layout), bias zeros; one tensor id after each."""
+    weight = np.random.randn(n_inputs, n_outputs) * np.sqrt(2.0 / n_inputs)
+    book_tensor_ids(1, id_high)
+    layer = nn.Linear(n_inputs, n_outputs, bias=bias, dtype=np.float64)
+    layer.weight.data = weight.T
+    if bias:
+        layer.bias.data = np.zeros(n_outputs)
+        book_tensor_ids(1, id_high)
+    return layer
+
+
+def book_embedding(vocab_size, dim, id_high=100000):
+    """The book's `Embedding(vocab_size, dim)`: `(rand(vocab_size, dim) - 0.5) / dim`, then a tensor id."""
+    weight = (np.random.rand(vocab_size, dim) - 0.5) / dim
+    book_tensor_ids(1, id_high)
+    layer = nn.Embedding(vocab_size, dim, dtype=np.float64)
+    layer.weight.data = weight
+    return layer
+
+
+def book_array_str(value):
+    """numpy's str of the book's 1-element loss array: '[0.58128304]' (8 significant digits)."""
+    return str(np.atleast_1d(np.asarray(value, dtype=np.float64)))
+
+
+# ---- the toy runs -------------------------------------------------------------------------------------
+def _numpy_run():
+    """Cell 21: the weights are plain `rand` draws (no tensors, no ids); the hand-written delta is
+    `pred - y`, the gradient of half the summed squared error, which is the loss stepped on."""
+    np.random.seed(0)
+    weights_0_1, weights_1_2 = np.random.rand(2, 3), np.random.rand(3, 1)
+    model = nn.Sequential(_linear_of(weights_0_1), _linear_of(weights_1_2))
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    x, y = Tensor(X), Tensor(Y)
+    losses = []
+    for _ in range(ITERATIONS):
+        loss = F.mse_loss(model(x), y, reduction="sum")
+        optimizer.zero_grad()
+        (loss / 2).backward()
+        optimizer.step()
+        losses.append(loss.numpy())
+    return losses
+
+
+def _linear_of(weights, bias=None):
+    layer = nn.Linear(*weights.shape, bias=bias is not None, dtype=np.float64)
+    layer.weight.data = weights.T
+    if bias is not None:
+        layer.bias.data = bias
+    return layer
+
+
+def _two_layer_linear():
+    """Cells 22 and 25: data and target tensors (two ids), then `rand(2, 3)` and `rand(3, 1)`, each
+    followed by its tensor's id; no biases."""
+    np.random.seed(0)
+    book_tensor_ids(2)
+    first = np.random.rand(2, 3)
+    book_tensor_ids(1)
+    second = np.random.rand(3, 1)
+    book_tensor_ids(1)
+    return nn.Sequential(_linear_of(first), _linear_of(second))
+
+
+def _sequential(*hidden, tail=()):
+    """Cells 29-34: data and target ids, then the book's `Linear(2, 3)`, `hidden`, `Linear(3, 1)`, `tail`."""
+    np.random.seed(0)
+    book_tensor_ids(2)
+    first = book_linear(2, 3)
+    return nn.Sequential(first, *hidden, book_linear(3, 1), *tail)
+
+
+def _embedding_net(vocab, outputs, tail=()):
+    """Cells 42 and 46: data and target ids, the book's `Embedding(vocab, 3)`, Tanh, `Linear(3, outputs)`."""
+    np.random.seed(0)
+    book_tensor_ids(2)
+    embedding = book_embedding(vocab, 3)
+    return nn.Sequential(embedding, nn.Tanh(), book_linear(3, outputs), *tail)
+
+
+def _squared_error(pred, y):
+    """The book's inline loss of cells 22 and 29, `((pred - target) * (pred - target)).sum(0)`."""
+    return ((pred - y) * (pred - y)).sum(0)
+
+
+def _train(model, x, y, criterion, lr, by_hand=False):
+    """Ten steps; returns the loss before each (numpy arrays)."""
+    optimizer = optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(ITERATIONS):
+        loss = criterion(model(x), y)
+        optimizer.zero_grad()
+        loss.backward(Tensor(np.ones_like(loss.numpy())))
+        if by_hand:  # cell 22: `w.data -= w.grad.data * 0.1`, then the gradients are cleared
+            for weight in model.parameters():
+                weight.data -= weight.grad.data * lr
+        else:
+            optimizer.step()
+        losses.append(loss.numpy())
+    return losses
+
+
+def toy_losses(name):
+    """The ten losses (before each step) of one of the chapter's toy runs (see RUNS)."""
+    x, y, mse = Tensor(X), Tensor(Y), nn.MSELoss(reduction="sum")
+    if name == "numpy":
+        return _numpy_run()
+    if name in ("autograd", "sgd"):
+        return _train(_two_layer_linear(), x, y, _squared_error, 0.1, by_hand=name == "autograd")
+    if name in ("sequential", "mseloss"):
+        return _train(_sequential(), x, y, _squared_error if name == "sequential" else mse, 0.05)
+    if name == "tanh_sigmoid":
+        return _train(_sequential(nn.Tanh(), tail=[nn.Sigmoid()]), x, y, mse, 1.0)
+    if name == "embedding":
+        return _train(_embedding_net(5, 1, tail=[nn.Sigmoid()]), Tensor(WORDS), y, mse, 0.5)
+    if name == "crossentropy":
+        return _train(_embedding_net(3, 4), Tensor(WORDS), CLASSES, BookCrossEntropy(), 0.1)
+    raise ValueError(f"ch13 toy run: name must be one of {', '.join(RUNS)}; got {name!r}")
+
+
+def toy_run(name):
+    """The ten lines one of the chapter's toy runs prints, formatted as the book prints them."""
+    show = py3_str if name in FULL_PRECISION else book_array_str
+    return [show(loss) for loss in toy_losses(name)]
+
+
+def index_select_gradient():
+    """Cell 39: the gradient of picking rows [[1,2,3],[2,3,4]] of eye(5), printed as numpy prints it."""
+    x = Tensor(np.eye(5), requires_grad=True)
+    picked = F.embedding(Tensor(np.array([[1, 2, 3], [2, 3, 4]])), x)
+    picked.backward(Tensor(np.ones(picked.shape)))
+    return str(x.grad.numpy())
+
+
+def matches_book(name, printed):
+    """Whether a toy run's lines are the book's: identical, or for the full-precision prints the same as
+    numpy prints them in an array (8 decimals) and within RELATIVE_TOLERANCE."""
+    book = BOOK[name]
+    if name not in FULL_PRECISION:
+        return printed == book
+    if len(printed) != len(book):
+        return False
+    ours, theirs = np.array(printed, dtype=float), np.array(book, dtype=float)
+    return ([book_array_str(v) for v in ours] == [book_array_str(v) for v in theirs]
+            and bool(np.all(np.abs(ours - theirs) <= RELATIVE_TOLERANCE * np.abs(theirs))))
+
+
+# ---- the demo's rows and the script ---------------------------------------------------------------------
+def _ends(lines):
+    return f"{lines[0]} ... {lines[-1]}"
+
+
+def toy_rows():
+    """One demo row per toy run (its first and last loss) and one for the index_select gradient."""
+    rows = []
+    for name in RUNS:
+        printed = toy_run(name)
+        match = "yes" if printed == BOOK[name] else "NO"
+        if name in FULL_PRECISION and match == "NO" and matches_book(name, printed):
+            match = f"yes (±{RELATIVE_TOLERANCE:g} rel.)"
+        rows.append(Row(f"ch13 {name} (10 losses)", _ends(BOOK[name]), _ends(printed), match))
+    gradient = index_select_gradient()
+    rows.append(Row("ch13 index_select gradient (rows)", _gradient_rows(BOOK_INDEX_SELECT_GRAD),
+                    _gradient_rows(gradient), "yes" if gradient == BOOK_INDEX_SELECT_GRAD else "NO"))
+    return rows
+
+
+def _gradient_rows(printed):
+    """'[[0. 0. ...] [1. 1. ...] ...' -> '0 1 2 2 1' (each row of the gradient holds one repeated count)."""
+    return " ".join(line.strip(" []").split()[0].rstrip(".") for line in printed.splitlines())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Grokking Deep Learning chapter 13: the toy runs of the book's "
+                                     "framework, from tinygrad_like layers, printed as the notebook prints them.")
+    parser.parse_args(argv)
+    start = time.time()
+    for name, title in RUNS.items():
+        print(f"== {title}")
+        for line in toy_run(name):
+            print(line)
+    print("== the gradient of picking rows [[1,2,3],[2,3,4]] of eye(5) (cell 39)")
+    print(index_select_gradient())
+    print(f"({time.time() - start:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
