@@ -23,6 +23,7 @@ from tinygrad_like.grad_mode import enable_grad, is_grad_enabled, no_grad, set_g
 from tinygrad_like.random import Generator, default_generator, initial_seed, manual_seed, seed
 from tinygrad_like.serialization import load, save
 from tinygrad_like.dlpack import from_dlpack
+from tinygrad_like import onnx  # export(); the onnx package itself is imported only when exporting
 from tinygrad_like.tensor import Function, ShapeError, Size, Tensor, cat, stack, where
 from tinygrad_like.ops.einsum import einsum, tensordot  # functions only, as in PyTorch: no Tensor methods
 from tinygrad_like.ops.sorting import bucketize, searchsorted  # functions only: their first argument is no tensor to sort

@@ -1,0 +1,545 @@
+"""The ONNX form of each built-in op: one small function per Function class, `exporter(g, node) -> name`.
+
+`g` is the Builder (g.op adds a node, g.const an initializer, g.reduce / g.squeeze / g.unsqueeze hide the
+opset's differences, g.target_shape / g.shape give shapes with their dynamic sizes read at run time);
+`node.input(i)` is the ONNX name of the op's input i and `node.option(name)` what its forward saved on ctx.
+Ops whose ONNX form is one node of the same inputs are in the tables at the top.
+"""
+import math
+
+import numpy as np
+
+from tinygrad_like import ops
+from tinygrad_like.onnx.exporter import INT64_MAX, INT64_MIN, ExportError, exports
+
+# ---- one ONNX node, same inputs ----------------------------------------------------------------------------
+_SAME = {
+    ops.Add: "Add", ops.Sub: "Sub", ops.Mul: "Mul", ops.Div: "Div", ops.Pow: "Pow", ops.Maximum: "Max",
+    ops.Minimum: "Min", ops.MatMul: "MatMul", ops.Neg: "Neg", ops.Exp: "Exp", ops.Log: "Log", ops.Sqrt: "Sqrt",
+    ops.Abs: "Abs", ops.Tanh: "Tanh", ops.Sigmoid: "Sigmoid", ops.Relu: "Relu", ops.Erf: "Erf",
+    ops.Reciprocal: "Reciprocal", ops.Floor: "Floor", ops.Ceil: "Ceil", ops.Sin: "Sin", ops.Cos: "Cos",
+    ops.Asin: "Asin", ops.Acos: "Acos", ops.Atan: "Atan", ops.Sinh: "Sinh", ops.Cosh: "Cosh", ops.Asinh: "Asinh",
+    ops.Acosh: "Acosh", ops.Atanh: "Atanh",
+    "tinygrad_like.book._common.BookReLUFunction": "Relu",  # relu forward (its backward is the book's)
+}
+
+
+def _same_inputs(op_type):
+    def export(g, node):
+        return g.op(op_type, *(node.input(i) for i in range(len(node.inputs))))
+    return export
+
+
+for _function, _op_type in _SAME.items():
+    exports(_function)(_same_inputs(_op_type))
+
+
+@exports(ops.Clone)
+def clone(g, node):
+    return node.input(0)  # values, not memory: a copy is the same tensor in ONNX
+
+
+@exports(ops.Cast)
+def cast(g, node):
+    return g.op("Cast", node.input(0), to=g.onnx.helper.np_dtype_to_tensor_dtype(node.output.dtype))
+
+
+@exports(ops.Dropout, "tinygrad_like.book._common.BookDropoutFunction",
+         "tinygrad_like.book._common.BookTanhDropoutFunction")
+def dropout_in_training(g, node):
+    raise ExportError(f"export: {node.describe()} is dropout in training mode, whose random mask an exported model "
+                      "cannot reproduce; export() puts modules in eval mode, so call dropout through a module, or "
+                      "pass training=self.training to F.dropout")
+
+
+# ---- element-wise ops with options or several ONNX nodes ------------------------------------------------------
+def _bound(g, value, dtype):
+    return None if value is None else g.scalar(value, dtype)
+
+
+@exports(ops.Clip)
+def clip(g, node):
+    low, high = node.option("bounds")
+    dtype = node.output.dtype
+    return g.op("Clip", node.input(0), _bound(g, low, dtype), _bound(g, high, dtype))
+
+
+@exports(ops.Hardtanh)
+def hardtanh(g, node):
+    return clip(g, node)
+
+
+_COMPARISONS = [("Greater", np.greater), ("Less", np.less), ("GreaterOrEqual", np.greater_equal),
+                ("LessOrEqual", np.less_equal), ("Equal", np.equal)]
+
+
+def _condition(g, node, i):
+    """Input i, a bool condition. One computed from the input outside the graph (leaky_relu's and prelu's
+    `x._data > 0`) is found again as a comparison with 0 of another input, or between two of them, or
+    as isnan, checked on both passes; anything else cannot be exported."""
+    value = node.inputs[i]
+    if value.kind != "varying":
+        return node.input(i)
+    masks = value.data
+    others = [v for j, v in enumerate(node.inputs) if j != i and v.kind != "varying" and v.dtype.kind == "f"]
+
+    def explains(compute):
+        with np.errstate(invalid="ignore"):
+            results = [compute(k) for k in range(2)]
+        return all(r.shape == m.shape and np.array_equal(r, m) for r, m in zip(results, masks))
+
+    for v in others:
+        if explains(lambda k: np.isnan(v.data[k])):
+            return g.op("IsNaN", g.value_name(v))
+        for op_type, compare in _COMPARISONS:
+            if explains(lambda k: compare(v.data[k], 0)):
+                return g.op(op_type, g.value_name(v), g.scalar(0, v.dtype))
+    for v in others:
+        for w in others:
+            for op_type, compare in _COMPARISONS:
+                if v is not w and explains(lambda k: compare(v.data[k], w.data[k])):
+                    return g.op(op_type, g.value_name(v), g.value_name(w))
+    raise node.varying_error(i)
+
+
+@exports(ops.Where)
+def where(g, node):
+    return g.op("Where", _condition(g, node, 0), node.input(1), node.input(2))
+
+
+@exports(ops.Exp2)
+def exp2(g, node):
+    return g.op("Pow", g.scalar(2, node.output.dtype), node.input(0))
+
+
+@exports(ops.Log1p)
+def log1p(g, node):
+    return g.op("Log", g.op("Add", node.input(0), g.scalar(1, node.output.dtype)))
+
+
+@exports(ops.Expm1)
+def expm1(g, node):
+    return g.op("Sub", g.op("Exp", node.input(0)), g.scalar(1, node.output.dtype))
+
+
+@exports(ops.Rsqrt)
+def rsqrt(g, node):
+    return g.op("Reciprocal", g.op("Sqrt", node.input(0)))
+
+
+@exports(ops.Sign)
+def sign(g, node):
+    x = node.input(0)  # 0 for nan, as in PyTorch
+    return g.op("Where", g.op("IsNaN", x), g.scalar(0, node.output.dtype), g.op("Sign", x))
+
+
+@exports(ops.Trunc)
+def trunc(g, node):
+    return _trunc(g, node.input(0))
+
+
+def _trunc(g, x):
+    return g.op("Mul", g.op("Sign", x), g.op("Floor", g.op("Abs", x)))
+
+
+@exports(ops.Round)
+def round_(g, node):
+    decimals = node.option("decimals", 0)
+    x, dtype = node.input(0), node.output.dtype
+    if decimals == 0:
+        return g.op("Round", x)
+    # numpy's way: scale, round half to even, scale back (dividing for negative decimals)
+    if decimals > 0:
+        scale = g.scalar(10.0 ** decimals, dtype)
+        return g.op("Div", g.op("Round", g.op("Mul", x, scale)), scale)
+    scale = g.scalar(10.0 ** -decimals, dtype)
+    return g.op("Mul", g.op("Round", g.op("Div", x, scale)), scale)
+
+
+@exports(ops.NanToNum)
+def nan_to_num(g, node):
+    nan, posinf, neginf = (node.option(name) for name in ("nan", "posinf", "neginf"))
+    dtype = node.output.dtype
+    info = np.finfo(dtype)
+    x = node.input(0)
+    out = g.op("Where", g.op("IsInf", x, detect_negative=0), g.scalar(info.max if posinf is None else posinf, dtype), x)
+    out = g.op("Where", g.op("IsInf", x, detect_positive=0), g.scalar(info.min if neginf is None else neginf, dtype),
+               out)
+    return g.op("Where", g.op("IsNaN", x), g.scalar(nan, dtype), out)
+
+
+@exports(ops.Hypot)
+def hypot(g, node):
+    a, b = node.input(0), node.input(1)
+    return g.op("Sqrt", g.op("Add", g.op("Mul", a, a), g.op("Mul", b, b)))
+
+
+@exports(ops.Atan2)
+def atan2(g, node):
+    y, x = node.input(0), node.input(1)
+    dtype = node.output.dtype
+    zero = g.scalar(0, dtype)
+    angle = g.op("Atan", g.op("Div", y, x))  # right for x > 0; x < 0 adds or takes pi, x = 0 is +-pi/2 or 0
+    left = g.op("Where", g.op("GreaterOrEqual", y, zero), g.op("Add", angle, g.scalar(math.pi, dtype)),
+                g.op("Sub", angle, g.scalar(math.pi, dtype)))
+    axis = g.op("Where", g.op("Greater", y, zero), g.scalar(math.pi / 2, dtype),
+                g.op("Where", g.op("Less", y, zero), g.scalar(-math.pi / 2, dtype), zero))
+    return g.op("Where", g.op("Greater", x, zero), angle, g.op("Where", g.op("Less", x, zero), left, axis))
+
+
+@exports(ops.FloorDivide)
+def floor_divide(g, node):
+    return g.op("Floor", g.op("Div", node.input(0), node.input(1)))
+
+
+@exports(ops.RoundedDivide)
+def rounded_divide(g, node):
+    quotient = g.op("Div", node.input(0), node.input(1))
+    return _trunc(g, quotient) if node.option("rounding_mode", "trunc") == "trunc" else g.op("Floor", quotient)
+
+
+@exports(ops.Fmod)
+def fmod(g, node):
+    return g.op("Mod", node.input(0), node.input(1), fmod=1)
+
+
+@exports(ops.Remainder)
+def remainder(g, node):
+    a, b = node.input(0), node.input(1)
+    mod = g.op("Mod", a, b, fmod=1)  # then moved into b's sign, as ops.integer.remainder does
+    zero = g.scalar(0, node.output.dtype)
+    moves = g.op("And", g.op("Not", g.op("Equal", mod, zero)),
+                 g.op("Xor", g.op("Less", b, zero), g.op("Less", mod, zero)))
+    return g.op("Where", moves, g.op("Add", mod, b), mod)
+
+
+# ---- activations --------------------------------------------------------------------------------------------
+_SELU = (1.6732632423543772848170429916717, 1.0507009873554804934193349852946)
+
+
+@exports(ops.Gelu)
+def gelu(g, node):
+    approximate = node.option("approximate")
+    x, dtype = node.input(0), node.output.dtype
+    if g.opset >= 20:
+        return g.op("Gelu", x, approximate=approximate)
+    if approximate == "tanh":
+        cube = g.op("Mul", g.op("Mul", x, x), x)
+        inner = g.op("Mul", g.op("Add", x, g.op("Mul", cube, g.scalar(0.044715, dtype))),
+                     g.scalar(math.sqrt(2 / math.pi), dtype))
+        half = g.op("Add", g.op("Tanh", inner), g.scalar(1, dtype))
+    else:
+        half = g.op("Add", g.op("Erf", g.op("Mul", x, g.scalar(1 / math.sqrt(2), dtype))), g.scalar(1, dtype))
+    return g.op("Mul", g.op("Mul", x, half), g.scalar(0.5, dtype))
+
+
+@exports(ops.Silu)
+def silu(g, node):
+    x = node.input(0)
+    return g.op("Mul", x, g.op("Sigmoid", x))
+
+
+@exports(ops.Elu)
+def elu(g, node):
+    alpha, scale, input_scale = node.option("constants")
+    x, dtype = node.input(0), node.output.dtype
+    if scale == 1 and input_scale == 1:
+        return g.op("Elu", x, alpha=float(alpha))
+    if (alpha, scale) == _SELU and input_scale == 1:
+        return g.op("Selu", x, alpha=float(alpha), gamma=float(scale))
+    if scale == 1 and input_scale == 1 / alpha:
+        return g.op("Celu", x, alpha=float(alpha))
+    negative = g.op("Mul", g.op("Sub", g.op("Exp", g.op("Mul", x, g.scalar(input_scale, dtype))),
+                                g.scalar(1, dtype)), g.scalar(alpha * scale, dtype))
+    return g.op("Where", g.op("Greater", x, g.scalar(0, dtype)), g.op("Mul", x, g.scalar(scale, dtype)), negative)
+
+
+@exports(ops.Softplus)
+def softplus(g, node):
+    beta, threshold = node.option("constants")
+    x, dtype = node.input(0), node.output.dtype
+    scaled = g.op("Mul", x, g.scalar(beta, dtype)) if beta != 1 else x
+    out = g.op("Softplus", scaled)
+    if beta != 1:
+        out = g.op("Div", out, g.scalar(beta, dtype))
+    if math.isinf(threshold):
+        return out
+    return g.op("Where", g.op("Greater", scaled, g.scalar(threshold, dtype)), x, out)
+
+
+@exports(ops.LogSigmoid)
+def logsigmoid(g, node):
+    return g.op("Neg", g.op("Softplus", g.op("Neg", node.input(0))))
+
+
+@exports(ops.Mish)
+def mish(g, node):
+    x = node.input(0)
+    if g.opset >= 18:
+        return g.op("Mish", x)
+    return g.op("Mul", x, g.op("Tanh", g.op("Softplus", x)))
+
+
+@exports(ops.Hardsigmoid)
+def hardsigmoid(g, node):
+    return g.op("HardSigmoid", node.input(0), alpha=1 / 6, beta=0.5)
+
+
+@exports(ops.Hardswish)
+def hardswish(g, node):
+    return g.op("HardSwish", node.input(0))
+
+
+@exports(ops.Softmax)
+def softmax(g, node):
+    return g.op("Softmax", node.input(0), axis=int(node.option("axis")))
+
+
+@exports(ops.LogSoftmax)
+def log_softmax(g, node):
+    return g.op("LogSoftmax", node.input(0), axis=int(node.option("axis")))
+
+
+# ---- products and reductions ----------------------------------------------------------------------------------
+@exports(ops.Linear, "tinygrad_like.book.ch8_mnist.BookBatchLinearFunction")
+def linear(g, node):
+    x, weight = node.input(0), node.input(1)
+    bias = node.input(2) if len(node.inputs) > 2 else None
+    if len(node.inputs[0].shape) == 2:  # weight stays (out, in), under its state-dict name
+        return g.op("Gemm", x, weight, bias, transB=1)
+    out = g.op("MatMul", x, g.op("Transpose", weight, perm=[1, 0]))
+    return out if bias is None else g.op("Add", out, bias)
+
+
+@exports(ops.Einsum)
+def einsum(g, node):
+    equation = ",".join(node.option("subscripts")) + "->" + node.option("output")
+    return g.op("Einsum", *(node.input(i) for i in range(len(node.inputs))), equation=equation)
+
+
+_REDUCTIONS = {ops.Sum: "ReduceSum", ops.Mean: "ReduceMean", ops.Max: "ReduceMax", ops.Min: "ReduceMin",
+               ops.Prod: "ReduceProd", ops.VectorNorm: "ReduceL2"}
+
+
+def _reduction(op_type):
+    def export(g, node):
+        return g.reduce(op_type, node.input(0), node.option("axis"), node.option("keepdims"))
+    return export
+
+
+for _function, _op_type in _REDUCTIONS.items():
+    exports(_function)(_reduction(_op_type))
+
+
+@exports(ops.Cumsum)
+def cumsum(g, node):
+    return g.op("CumSum", node.input(0), np.array(node.option("axis"), np.int64))
+
+
+@exports(ops.Normalize)
+def normalize(g, node):
+    axes, eps = node.option("axes"), node.option("eps")
+    x, value = node.input(0), node.inputs[0]
+    ndim, dtype = len(value.shape), value.dtype
+    trailing = sorted(a % ndim for a in axes) == list(range(ndim - len(axes), ndim))
+    if trailing and g.opset >= 17 and not any(value.dynamic[ndim - len(axes):]):
+        normalized = value.shape[ndim - len(axes):]
+        return g.op("LayerNormalization", x, np.ones(normalized, dtype), np.zeros(normalized, dtype),
+                    axis=ndim - len(axes), epsilon=float(eps))
+    centred = g.op("Sub", x, g.reduce("ReduceMean", x, axes, True))
+    variance = g.reduce("ReduceMean", g.op("Mul", centred, centred), axes, True)
+    return g.op("Div", centred, g.op("Sqrt", g.op("Add", variance, g.scalar(eps, dtype))))
+
+
+# ---- shapes and selections ------------------------------------------------------------------------------------
+@exports(ops.Reshape)
+def reshape(g, node):
+    return g.op("Reshape", node.input(0), g.target_shape(node.output))
+
+
+@exports(ops.Transpose)
+def transpose(g, node):
+    return g.op("Transpose", node.input(0), perm=[int(a) for a in node.option("axes")])
+
+
+@exports(ops.Expand)
+def expand(g, node):
+    value, output = node.inputs[0], node.output
+    lead = len(output.shape) - len(value.shape)
+    sizes = []
+    for axis, pair in enumerate(output.sizes):
+        own = value.sizes[axis - lead] if axis >= lead else None
+        # ONNX's Expand broadcasts both ways: 1 keeps an axis the input has (a dynamic one too)
+        sizes.append((1, 1) if own == pair else pair)
+    return g.op("Expand", node.input(0), g.shape(sizes))
+
+
+@exports(ops.Concatenate)
+def concatenate(g, node):
+    return g.op("Concat", *(node.input(i) for i in range(len(node.inputs))), axis=int(node.option("axis")))
+
+
+def _static_size(node, value, axis, what):
+    if value.dynamic[axis]:
+        raise ExportError(f"export: {node.describe()} {what} along axis {axis}, which is dynamic; pass dynamic_axes "
+                          "without that axis")
+    return value.shape[axis]
+
+
+def _slice(g, x, starts, ends, axes, steps):
+    return g.op("Slice", x, *(np.array(v, np.int64) for v in (starts, ends, axes, steps)))
+
+
+@exports(ops.Flip)
+def flip(g, node):
+    dims = [int(d) for d in node.option("dims")]
+    if not dims:
+        return node.input(0)
+    return _slice(g, node.input(0), [-1] * len(dims), [INT64_MIN] * len(dims), dims, [-1] * len(dims))
+
+
+@exports(ops.Roll)
+def roll(g, node):
+    shifts, dims = node.option("shifts"), node.option("dims")
+    x, value = node.input(0), node.inputs[0]
+    if dims is None:  # the flattened tensor, rolled, in the original shape
+        if any(value.dynamic):
+            raise ExportError(f"export: {node.describe()} rolls the flattened tensor, which has a dynamic axis")
+        flat = g.op("Reshape", x, np.array([-1], np.int64))
+        return g.op("Reshape", _rolled(g, flat, shifts, 0, math.prod(value.shape)), g.target_shape(node.output))
+    for shift, dim in zip(shifts, dims):
+        x = _rolled(g, x, shift, dim, _static_size(node, value, dim, "rolls"))
+    return x
+
+
+def _rolled(g, x, shift, axis, size):
+    cut = size - shift % size if size else 0
+    if cut in (0, size):
+        return x
+    return g.op("Concat", _slice(g, x, [cut], [INT64_MAX], [axis], [1]), _slice(g, x, [0], [cut], [axis], [1]),
+                axis=axis)
+
+
+@exports(ops.Tile)
+def tile(g, node):
+    reps = [int(r) for r in node.option("reps")]
+    x = g.unsqueeze(node.input(0), list(range(len(reps) - len(node.inputs[0].shape))))
+    return g.op("Tile", x, np.array(reps, np.int64))
+
+
+@exports(ops.RepeatInterleave)
+def repeat_interleave(g, node):
+    axis, repeats = node.option("axis"), node.option("repeats")
+    size = _static_size(node, node.inputs[0], axis, "repeats elements")
+    return g.op("Gather", node.input(0), np.repeat(np.arange(size), repeats).astype(np.int64), axis=axis)
+
+
+@exports(ops.Resample)
+def resample(g, node):
+    """Interpolation: out[j] = sum over taps t of weight[j, t] * x[index[j, t]] along the axis."""
+    axis, index, weight = (node.option(name) for name in ("axis", "index", "weight"))
+    x, value = node.input(0), node.inputs[0]
+    _static_size(node, value, axis, "resamples")
+    shape = [1] * len(value.shape)
+    shape[axis] = -1
+    out = None
+    for t in range(index.shape[1]):
+        tap = g.op("Gather", x, index[:, t].astype(np.int64), axis=axis)
+        if index.shape[1] > 1:
+            tap = g.op("Mul", tap, weight[:, t].reshape(shape).astype(value.dtype))
+        out = tap if out is None else g.op("Add", out, tap)
+    return out
+
+
+@exports(ops.Getitem)
+def getitem(g, node):
+    x, value = node.input(0), node.inputs[0]
+    embedding = node.input_option("index")  # the indices are an integer input: weight[indices]
+    if embedding is not None:
+        return g.op("Gather", x, embedding, axis=0)
+    extreme = _arg_extreme(g, node)
+    if extreme is not None:
+        return extreme
+    index = node.option("index")
+    parts = _full_index(index if isinstance(index, tuple) else (index,), len(value.shape))
+    arrays = [i for i, part in enumerate(parts) if isinstance(part, (np.ndarray, bool, np.bool_))]
+    if not arrays:
+        return _basic_index(g, x, parts)
+    if (len(arrays) == 1 and parts[arrays[0]].dtype.kind in "iu"
+            and all(part == slice(None) for i, part in enumerate(parts) if i != arrays[0])):
+        return g.op("Gather", x, parts[arrays[0]].astype(np.int64), axis=arrays[0])
+    if any(value.dynamic):  # masks and several index arrays: positions in the flattened tensor, fixed sizes only
+        raise ExportError(f"export: {node.describe()} indexes with masks or several index arrays a tensor with a "
+                          "dynamic axis; pass dynamic_axes={} for fixed sizes, or index one axis at a time")
+    positions = np.arange(math.prod(value.shape), dtype=np.int64).reshape(value.shape)[index]
+    return g.op("Gather", g.op("Reshape", x, np.array([-1], np.int64)), positions)
+
+
+def _arg_extreme(g, node):
+    """max(dim) and min(dim) (and gather / take_along_dim of argmax or argmin): x indexed by the grid of
+    every element's position with argmax(x, dim) along dim, which the forward computed from the data. It
+    is found again as that (the indices of both passes checked) and exported as ArgMax + GatherElements,
+    which pick the first of tied extremes, as numpy does."""
+    first, second = node.ctx.index, node.twin.index
+    if not (isinstance(first, tuple) and len(first) == len(node.inputs[0].shape) and len(second) == len(first)):
+        return None
+    passes = list(zip((first, second), node.inputs[0].data))
+    for dim in range(len(first)):
+        if not all(x.shape[dim] and _is_grid(index, dim) for index, x in passes):
+            continue
+        for op_type, arg in [("ArgMax", np.argmax), ("ArgMin", np.argmin)]:
+            if all(np.array_equal(index[dim], arg(x, axis=dim, keepdims=True)) for index, x in passes):
+                positions = g.op(op_type, node.input(0), axis=dim, keepdims=1)
+                return g.op("GatherElements", node.input(0), positions, axis=dim)
+    return None
+
+
+def _is_grid(index, dim):
+    """Is `index` numpy's advanced index of each element's own position along every axis but dim?"""
+    if not all(isinstance(part, np.ndarray) and part.ndim == len(index) for part in index):
+        return False
+    shape = index[dim].shape
+    return all(
+        np.array_equal(part, np.arange(n).reshape([n if a == axis else 1 for a in range(len(shape))]))
+        for axis, (part, n) in enumerate(zip(index, shape)) if axis != dim)
+
+
+def _full_index(parts, ndim):
+    """The index with its Ellipsis spelled out as full slices (and full slices for trailing axes)."""
+    used = sum(part.ndim if isinstance(part, np.ndarray) and part.dtype == bool else 1
+               for part in parts if part is not None and part is not Ellipsis)
+    fill = (slice(None),) * (ndim - used)
+    for i, part in enumerate(parts):
+        if part is Ellipsis:
+            return parts[:i] + fill + parts[i + 1:]
+    return parts + fill
+
+
+def _basic_index(g, x, parts):
+    """Integers, slices and None: one Slice, a Squeeze of the integers' axes, an Unsqueeze for the Nones."""
+    starts, ends, axes, steps, dropped, added = [], [], [], [], [], []
+    axis = position = 0
+    for part in parts:
+        if part is None:
+            added.append(position)
+            position += 1
+            continue
+        if isinstance(part, slice):
+            if part != slice(None):
+                step = 1 if part.step is None else int(part.step)
+                starts.append((0 if step > 0 else INT64_MAX) if part.start is None else int(part.start))
+                ends.append((INT64_MAX if step > 0 else INT64_MIN) if part.stop is None else int(part.stop))
+                axes.append(axis)
+                steps.append(step)
+            position += 1
+        else:
+            i = int(part)
+            starts.append(i)
+            ends.append(INT64_MAX if i == -1 else i + 1)
+            axes.append(axis)
+            steps.append(1)
+            dropped.append(axis)
+        axis += 1
+    if axes:
+        x = _slice(g, x, starts, ends, axes, steps)
+    return g.unsqueeze(g.squeeze(x, dropped), added)
