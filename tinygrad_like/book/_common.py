@@ -216,6 +216,41 @@ class BookCrossEntropy(nn.Module):
         return BookCrossEntropyFunction.apply(logits, target=target)
 
 
+class BookLaggedGradientFunction(Function):
+    """Forward: `earlier` unchanged. Backward: the gradient goes to `later`, none to `earlier`.
+
+    Chapter 12's hand-written backprop through its recurrence, `pred_t = softmax(h_{t-1} @ decoder)`,
+    files each prediction's error under the hidden state *after* the word (layer t's 'hidden_delta'),
+    not under h_{t-1}, which made the prediction. Feeding the decoder `apply(h_t, h_{t-1})` computes
+    the same values and sends the error where the book sends it.
+    """
+
+    @staticmethod
+    def forward(ctx, later, earlier):
+        return earlier.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+class BookTapFunction(Function):
+    """Forward: `hidden` unchanged. Backward: the gradient goes to `hidden` and, unchanged, to `word`.
+
+    Chapter 12's book updates the embedding row of word t with the delta of the hidden state *before*
+    the word is added (`embed[sent[t]] -= layers[t]['hidden_delta'] ...`), not after. Tapping h_t with
+    word t's row (and adding the row, detached, into h_{t+1}) gives the row exactly that gradient.
+    """
+
+    @staticmethod
+    def forward(ctx, hidden, word):
+        return hidden.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
 # ---- the demo's comparison rows ---------------------------------------------------------------------
 STATUSES = ("yes", "NO", "n/a", "skipped")
 
