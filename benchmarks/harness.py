@@ -134,10 +134,12 @@ class Runner:
 class Workload:
     name: str
     description: str
-    target: float  # the ratio to numpy that tinygrad_like should stay under
+    target: Optional[float]  # the ratio to the baseline that tinygrad_like should stay under (None: only reported)
     setup: Callable[..., Setup]  # setup(seed, n_samples=None)
     builders: Dict[str, Callable[[Setup, bool], Runner]]  # framework -> builder(setup, deterministic)
     steps: int  # timed steps per framework per round (before --steps / --quick)
+    baseline: str = BASELINE  # the framework the ratios and the target refer to (its builder is required)
+    threads: Optional[int] = None  # BLAS and torch threads while timed (None: the run's setting)
     rounds_factor: int = 1  # long steps: more, shorter rounds, so that a burst of load hits every framework
     kind: str = "train"  # or "inference"
     has_dropout: bool = False  # the timed step is random: weights are compared with dropout disabled
@@ -147,9 +149,15 @@ class Workload:
     notes: str = ""
 
     def runners(self, frameworks, seed=0, n_samples=None, deterministic=False):
-        """One runner per framework, all from the same setup (same weights, data and seeds)."""
+        """One runner per framework that has a builder, all from the same setup (same weights, data and seeds)."""
         setup = self.setup(seed, n_samples)
-        return setup, {name: self.builders[name](setup, deterministic) for name in frameworks}
+        return setup, {name: self.builders[name](setup, deterministic) for name in frameworks if name in self.builders}
+
+    def reference(self, frameworks):
+        """The framework the correctness guard compares the others with: the hand-written numpy step
+        when there is one, else the baseline; None when that one is not among `frameworks`."""
+        name = BASELINE if BASELINE in self.builders else self.baseline
+        return name if name in frameworks else None
 
 
 def seeded_rng(setup, framework):
@@ -271,24 +279,30 @@ def _finite(name, framework, values):
 
 def check_weights_match(workload, frameworks, steps, seed=0):
     """Run `steps` deterministic steps (dropout disabled) of every framework from the same setup and
-    require every framework's weights (or, for inference, outputs) to match numpy's."""
+    require every framework's weights (or, for inference, outputs) to match the reference's (numpy's,
+    see Workload.reference)."""
+    reference_name = workload.reference(frameworks)
+    if reference_name is None:
+        raise GuardError(f"{workload.name}: nothing to compare with: its reference framework "
+                         f"({workload.reference(FRAMEWORKS)}) is not among {list(frameworks)}")
     setup, runners = workload.runners(frameworks, seed, workload.guard_samples, deterministic=True)
     results = {}
     for framework, runner in runners.items():
         values = [runner.value(runner.step()) for _ in range(steps)]
         _finite(workload.name, framework, values)
         results[framework] = values[-1] if workload.kind == "inference" else runner.weights()
-    reference = results[BASELINE]
+    reference = results[reference_name]
     for framework, result in results.items():
         if workload.kind != "inference" and len(result) != len(reference):
-            raise GuardError(f"{workload.name}/{framework}: {len(result)} parameters, numpy has {len(reference)}")
+            raise GuardError(f"{workload.name}/{framework}: {len(result)} parameters, {reference_name} has "
+                             f"{len(reference)}")
         pairs = [(reference, result)] if workload.kind == "inference" else zip(reference, result)
         for index, (expected, actual) in enumerate(pairs):
             if not np.allclose(actual, expected, **tolerances(setup.dtype)):
                 worst = np.max(np.abs(np.asarray(actual, float) - expected))
                 raise GuardError(f"{workload.name}/{framework}: after {steps} steps, "
                                  f"{'output' if workload.kind == 'inference' else f'parameter {index}'} "
-                                 f"differs from numpy's by up to {worst:.3g}")
+                                 f"differs from {reference_name}'s by up to {worst:.3g}")
 
 
 def check_loss_decreases(workload, frameworks, seed=0):
@@ -311,12 +325,13 @@ def check_loss_decreases(workload, frameworks, seed=0):
 def guard(workload, frameworks, steps=3, seed=0):
     """The correctness guard run before timing; raises GuardError. Returns a one-line summary."""
     check_weights_match(workload, frameworks, steps, seed)
+    reference = workload.reference(frameworks)
     if workload.kind == "inference":
-        return f"outputs match numpy ({', '.join(frameworks)})"
+        return f"outputs match {reference} ({', '.join(f for f in frameworks if f in workload.builders)})"
     losses = check_loss_decreases(workload, frameworks, seed)
     trend = ", ".join(f"{name} {first:.3g}->{last:.3g}" for name, (first, last) in losses.items())
     compared = "with dropout off" if workload.has_dropout else "as timed"
-    return f"weights match numpy after {steps} steps ({compared}); loss down: {trend}"
+    return f"weights match {reference} after {steps} steps ({compared}); loss down: {trend}"
 
 
 def geometric_mean(values):

@@ -12,6 +12,7 @@ ratio to the numpy step of the same run. RESULTS.md is written after a full run 
 anything below its NOTES_MARKER line is kept.
 """
 import argparse
+import contextlib
 import datetime
 import os
 import sys
@@ -74,7 +75,10 @@ def steps_for(workload, args):
 def run_workload(workload, frameworks, args):
     rounds = args.rounds * workload.rounds_factor
     row = dict(name=workload.name, description=workload.description, target=workload.target, steps=0,
-               rounds=rounds, frameworks={}, met=False)
+               rounds=rounds, frameworks={}, met=False, baseline=workload.baseline)
+    if workload.baseline not in frameworks:  # e.g. a target against torch without torch: nothing to time against
+        row["guard"] = f"**not run**: its baseline, {workload.baseline}, is not installed"
+        return row
     try:
         row["guard"] = harness.guard(workload, frameworks)
     except harness.GuardError as error:  # no timing of a wrong step; the other workloads still run
@@ -82,12 +86,14 @@ def run_workload(workload, frameworks, args):
         return row
     setup, runners = workload.runners(frameworks)
     steps = steps_for(workload, args)
-    timings = harness.time_interleaved(runners, steps, rounds, clock=args.clock)
+    threads = harness.threads_limited(workload.threads) if workload.threads else contextlib.nullcontext()
+    with threads:
+        timings = harness.time_interleaved(runners, steps, rounds, clock=args.clock)
     for name, timing in timings.items():  # the timed runs must stay finite, too
         value = runners[name].value(timing.last_result)
         if not np.all(np.isfinite(value)):
             raise harness.GuardError(f"{workload.name}/{name}: non-finite result after timing")
-    base = timings[harness.BASELINE]
+    base = timings[workload.baseline]
     row["steps"] = steps
     for name, timing in timings.items():
         per_round = [t / b for t, b in zip(timing.round_medians, base.round_medians)]
@@ -95,27 +101,36 @@ def run_workload(workload, frameworks, args):
         row["frameworks"][name] = dict(us=timing.median * 1e6, ratio=timing.median / base.median,
                                        ratio_range=(min(per_round), max(per_round)), gflops=flops)
     tl = row["frameworks"].get("tinygrad_like")
-    row["met"] = tl is not None and tl["ratio"] <= workload.target
+    row["met"] = None if workload.target is None else tl is not None and tl["ratio"] <= workload.target
     return row
 
 
 # ---- formatting -----------------------------------------------------------------------------------
+def _baseline(row):
+    return row.get("baseline", harness.BASELINE)
+
+
 def _cell(row, name):
+    """µs, and the ratio to the row's baseline (none for the baseline itself)."""
     entry = row["frameworks"].get(name)
     if entry is None:
         return "—"
-    if name == harness.BASELINE:
+    if name == _baseline(row):
         return f"{entry['us']:.1f}"
     return f"{entry['us']:.1f} ({entry['ratio']:.2f}x)"
 
 
 def workload_table(rows):
-    lines = ["| workload | numpy µs | tinygrad_like µs (ratio) | torch µs (ratio) | target | met? |",
+    lines = ["| workload | numpy µs | tinygrad_like µs (ratio) | torch µs (ratio) | target (ratio to) | met? |",
              "|---|---|---|---|---|---|"]
     for row in rows:
-        met = "yes" if row["met"] else "**no**" if row["frameworks"] else "**guard failed**"
+        if not row["frameworks"]:
+            met = "**not run**" if row["guard"].startswith("**not run**") else "**guard failed**"
+        else:
+            met = "—" if row["met"] is None else "yes" if row["met"] else "**no**"
+        target = "none (reported)" if row["target"] is None else f"<= {row['target']}x {_baseline(row)}"
         lines.append(f"| {row['name']} | {_cell(row, 'numpy')} | {_cell(row, 'tinygrad_like')} | "
-                     f"{_cell(row, 'torch')} | <= {row['target']}x | {met} |")
+                     f"{_cell(row, 'torch')} | {target} | {met} |")
     return "\n".join(lines)
 
 
@@ -126,6 +141,8 @@ def details_table(rows):
         fw = row["frameworks"]
 
         def spread(name):
+            if name == _baseline(row) and name in fw:
+                return "(the baseline)"
             return f"{fw[name]['ratio_range'][0]:.2f}-{fw[name]['ratio_range'][1]:.2f}" if name in fw else "—"
 
         gflops = " / ".join(f"{fw[n]['gflops']:.1f}" if n in fw and fw[n]["gflops"] else "—"
@@ -205,7 +222,8 @@ def report(args, facts, rows, memory_rows, ch8, profiles, micro_tables, overhead
              f"{' '.join(f'{x:.2f}' for x in load_after)} (the machine may be shared: timings are interleaved "
              "so that load affects every framework alike)\n"]
     if rows:
-        parts += ["## Median step time (ratio to hand-written numpy)\n", workload_table(rows) + "\n",
+        parts += ["## Median step time (ratio to the baseline the target names: hand-written numpy, or PyTorch)\n",
+                  workload_table(rows) + "\n",
                   "Each step: forward, loss, backward, optimizer update (inference: forward under no_grad). "
                   "Median over all timed steps; the frameworks run interleaved in rounds, order rotated.\n",
                   "### Details\n", details_table(rows) + "\n", "### Correctness guard\n", guard_lines(rows) + "\n"]

@@ -1,5 +1,6 @@
 """Smoke test of the benchmark suite: every workload runs a few steps in every installed framework
 and passes the correctness guard (no timing assertions)."""
+import dataclasses
 import math
 import sys
 from pathlib import Path
@@ -61,6 +62,71 @@ def test_a_failed_guard_is_reported_not_timed():
     row = run.run_workload(_streetlight_with_a_wrong_update(), ("numpy", "tinygrad_like"), args)
     assert row["guard"].startswith("**FAILED**") and not row["frameworks"]
     assert "guard failed" in run.workload_table([row])
+
+
+def _against_torch(workload_name="streetlight", **changes):
+    """A copy of a workload timed against PyTorch, without a numpy step."""
+    workload = WORKLOADS[workload_name]
+    builders = {name: builder for name, builder in workload.builders.items() if name != "numpy"}
+    return dataclasses.replace(workload, baseline="torch", builders={**builders, **changes.pop("builders", {})},
+                               **changes)
+
+
+@pytest.mark.skipif("torch" not in FRAMEWORKS, reason="the baseline, PyTorch, is not installed")
+def test_a_workload_without_numpy_is_guarded_and_timed_against_its_baseline():
+    workload = _against_torch()
+    assert workload.reference(FRAMEWORKS) == "torch"
+    assert harness.guard(workload, FRAMEWORKS, steps=2).startswith("weights match torch after 2 steps")
+    row = run.run_workload(workload, FRAMEWORKS, run.parse_args(["--steps", "2", "--rounds", "1"]))
+    assert set(row["frameworks"]) == {"tinygrad_like", "torch"} and row["frameworks"]["torch"]["ratio"] == 1.0
+    ours = row["frameworks"]["tinygrad_like"]
+    assert row["met"] == (ours["ratio"] <= workload.target)
+    line = run.workload_table([row]).splitlines()[-1]
+    assert line.startswith("| streetlight | — | ") and f"({ours['ratio']:.2f}x)" in line
+    assert f"| <= {workload.target}x torch |" in line
+    assert "(the baseline)" in run.details_table([row])
+
+
+@pytest.mark.skipif("torch" not in FRAMEWORKS, reason="the baseline, PyTorch, is not installed")
+def test_the_guard_catches_a_wrong_update_against_torch():
+    original = WORKLOADS["streetlight"].builders["tinygrad_like"]
+
+    def wrong(setup, deterministic):  # on a copy of the setup: torch's runner is built from it afterwards
+        return original(dataclasses.replace(setup, lr=setup.lr * 1.01), deterministic)
+
+    workload = _against_torch(builders={"tinygrad_like": wrong})
+    with pytest.raises(harness.GuardError, match="differs from torch's"):
+        harness.check_weights_match(workload, FRAMEWORKS, steps=3)
+
+
+def test_a_workload_whose_baseline_is_missing_is_reported_not_run():
+    workload = _against_torch()
+    with pytest.raises(harness.GuardError, match="nothing to compare with"):
+        harness.check_weights_match(workload, ("tinygrad_like",), steps=1)
+    row = run.run_workload(workload, ("numpy", "tinygrad_like"), run.parse_args(["--steps", "2", "--rounds", "1"]))
+    assert not row["frameworks"] and "torch, is not installed" in row["guard"]
+    assert run.workload_table([row]).endswith("| **not run** |")
+
+
+def test_a_workload_without_a_target_is_reported_without_a_verdict():
+    workload = dataclasses.replace(WORKLOADS["streetlight"], target=None)
+    row = run.run_workload(workload, ("numpy", "tinygrad_like"), run.parse_args(["--steps", "2", "--rounds", "1"]))
+    assert row["met"] is None and row["frameworks"]["tinygrad_like"]["ratio"] > 0
+    assert run.workload_table([row]).endswith("| none (reported) | — |")
+
+
+def test_a_workload_is_timed_with_its_own_thread_count():
+    workload, seen = WORKLOADS["streetlight"], []
+    original = workload.builders["tinygrad_like"]
+
+    def counting(setup, deterministic):
+        runner = original(setup, deterministic)
+        return dataclasses.replace(runner, step=lambda: (seen.append(harness.blas_threads()), runner.step())[1])
+
+    workload = dataclasses.replace(workload, threads=2, builders={**workload.builders, "tinygrad_like": counting})
+    run.run_workload(workload, ("numpy", "tinygrad_like"), run.parse_args(["--steps", "2", "--rounds", "1"]))
+    assert seen[0] == 1 and seen[-1] == 2  # the guard runs as the module set it (one thread), the timing on two
+    assert harness.blas_threads() == 1  # and the setting is restored
 
 
 def test_run_prints_the_table_without_writing(tmp_path, capsys):
