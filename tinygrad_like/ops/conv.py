@@ -38,14 +38,17 @@ def exact_padding(size, kernel, stride, dilation, before, after):
     return out, (before, (out - 1) * stride + extent - size - before)
 
 
-def windows(x, kernel, stride, dilation, writeable=False):
-    """The view (..., *out, *kernel) of x (..., *spatial) whose element [..., o, t] is
-    x[..., o * stride + t * dilation] (per spatial axis); no copy."""
+def windows(x, kernel, stride, dilation, writeable=False, start=None):
+    """The view (..., *out, ..., *kernel) of x (..., *spatial, ...) whose element [..., o, ..., t] is
+    x[..., o * stride + t * dilation, ...] (per spatial axis); no copy. The spatial axes begin at `start`,
+    by default they are the last len(kernel)."""
     nd = len(kernel)
-    spatial, steps = x.shape[x.ndim - nd:], x.strides[x.ndim - nd:]
+    start = x.ndim - nd if start is None else start
+    end = start + nd
+    spatial, steps = x.shape[start:end], x.strides[start:end]
     out = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(spatial, kernel, stride, dilation))
-    return as_strided(x, x.shape[:x.ndim - nd] + out + tuple(kernel),
-                      x.strides[:x.ndim - nd] + tuple(a * s for a, s in zip(steps, stride))
+    return as_strided(x, x.shape[:start] + out + x.shape[end:] + tuple(kernel),
+                      x.strides[:start] + tuple(a * s for a, s in zip(steps, stride)) + x.strides[end:]
                       + tuple(a * d for a, d in zip(steps, dilation)), writeable=writeable)
 
 
@@ -68,12 +71,23 @@ def fold(columns, size, kernel, stride, dilation, padding):
     broadcast), added into the windows of a zero (N, C, *padded) array, which is then cropped to
     (N, C, *size). One strided addition per kernel tap."""
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(size, padding))
-    out = np.zeros(columns.shape[:2] + padded, columns.dtype)
-    view = windows(out, kernel, stride, dilation, writeable=True)
+    # numpy adds fastest along a long innermost axis: the batch's, when a row of windows is shorter
+    batch_last = columns.shape[0] > columns.shape[-1]
+    if batch_last:
+        columns = np.moveaxis(columns, 0, -1)  # (C, *kernel, *out, N)
+        out = np.zeros(columns.shape[:1] + padded + columns.shape[-1:], columns.dtype)
+        view = windows(out, kernel, stride, dilation, writeable=True, start=1)
+        source = (slice(None),)
+    else:
+        out = np.zeros(columns.shape[:2] + padded, columns.dtype)
+        view = windows(out, kernel, stride, dilation, writeable=True)
+        source = (slice(None), slice(None))
     if view.size:
         for tap in np.ndindex(*kernel):
             target = view[(Ellipsis,) + tap]  # the windows do not overlap within one tap
-            target += columns[(slice(None), slice(None)) + tap]
+            target += columns[source + tap]
+    if batch_last:
+        return np.ascontiguousarray(constant_pad(np.moveaxis(out, -1, 0), [(-lo, -hi) for lo, hi in padding]))
     return constant_pad(out, [(-lo, -hi) for lo, hi in padding])
 
 
@@ -181,7 +195,7 @@ class ConvInput(Function):
         needs = ctx.needs_input_grad
         ctx.save_for_backward(g if needs[1] else None, w if needs[0] else None)
         ctx.geometry, ctx.w_shape = geometry, w.shape
-        return _transpose(_rows(g), w, b, g.shape[0], g.shape[2:], geometry)
+        return np.ascontiguousarray(_transpose(_rows(g), w, b, g.shape[0], g.shape[2:], geometry))
 
     @staticmethod
     def backward(ctx, grad):

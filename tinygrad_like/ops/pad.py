@@ -6,7 +6,7 @@ axis order (F.pad's tuple, last axis first, is turned around by the caller).
 """
 import numpy as np
 
-from tinygrad_like.tensor import Function, Tensor, _wrap
+from tinygrad_like.tensor import Function, Tensor
 
 MODES = ("constant", "reflect", "replicate", "circular")
 

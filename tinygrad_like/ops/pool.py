@@ -92,40 +92,39 @@ class MaxUnpool(Function):
 
 # ---- choosing the maximum -------------------------------------------------------------------------
 def _first_max(taps):
-    """The largest value over (tap number, values) pairs and the tap it came from: the first maximum in
-    tap order, or the last nan (PyTorch's CPU kernels take a value that is larger, or nan)."""
-    best = chosen = None
-    for number, values in taps:
-        if best is None:
-            best, chosen = values.copy(), np.zeros(values.shape, np.int64)
-            continue
-        better = values > best
-        if values.dtype.kind == "f":
-            better |= np.isnan(values)
-        np.copyto(best, values, where=better)
-        np.copyto(chosen, number, where=better)
-    return best, chosen
+    """The number of the tap holding each window's maximum, over a list of equally shaped arrays: the first
+    maximum in tap order, or the last nan (PyTorch's CPU kernels move on to a value that is larger, or nan).
+    In arithmetic on small integers rather than masked assignments, which are several times slower."""
+    best = taps[0]
+    for values in taps[1:]:
+        best = np.maximum(best, values)  # nan wins, as it does in PyTorch
+    count = len(taps)
+    code = np.min_scalar_type(2 * count)
+    chosen = None
+    for number, values in enumerate(taps):  # a tap equal to the maximum codes as its number, others higher
+        candidate = np.not_equal(values, best).astype(code)
+        candidate *= count
+        candidate += code.type(number)
+        chosen = candidate if chosen is None else np.minimum(chosen, candidate, out=chosen)
+    if best.dtype.kind == "f" and np.isnan(best).any():  # nan equals nothing: find each window's last nan
+        last = np.zeros(best.shape, code)
+        for number, values in enumerate(taps):
+            last = np.maximum(last, np.isnan(values).astype(code) * code.type(number + 1))
+        chosen = np.where(np.isnan(best), last - 1, chosen)
+    return chosen
 
 
-def _flat_index(chosen, positions, spatial, kernel, first_valid=None):
-    """Per-plane flat indices from the chosen tap numbers (N, C, *out): positions[i] maps (out_i, tap_i)
-    to the input position along axis i. A window whose only maxima are padding (all its values are the
-    fill value) takes its first element inside the input, as PyTorch does."""
-    parts = np.unravel_index(chosen, kernel)
-    nd = len(kernel)
-    flat, outside = 0, False
-    for i, (where, n) in enumerate(zip(positions, spatial)):
-        grid = np.arange(where.shape[0]).reshape((-1,) + (1,) * (nd - 1 - i))
-        position = where[grid, parts[i]]
-        if first_valid is not None:
-            outside = outside | (position < 0) | (position >= n)
+def _flat(positions, spatial):
+    """Per-plane flat indices from the input positions along each spatial axis."""
+    flat = positions[0]
+    for position, n in zip(positions[1:], spatial[1:]):
         flat = flat * n + position
-    if first_valid is not None and np.any(outside):
-        first = 0
-        for i, (valid, n) in enumerate(zip(first_valid, spatial)):
-            first = first * n + valid.reshape((-1,) + (1,) * (nd - 1 - i))
-        flat = np.where(outside, first, flat)
     return flat
+
+
+def _grid(values, axis, nd):
+    """values along output axis `axis` of nd, shaped to broadcast against (N, C, *out)."""
+    return values.reshape((-1,) + (1,) * (nd - 1 - axis))
 
 
 def _lowest(dtype):
@@ -133,19 +132,30 @@ def _lowest(dtype):
 
 
 def max_pool_indices(x, kernel, stride, dilation, pairs, name):
-    """The flat per-plane index of each window's maximum in x (N, C, *spatial), padded by `pairs`."""
+    """The flat per-plane index of each window's maximum in x (N, C, *spatial), padded by `pairs`. A window
+    whose only maxima are padding (all its values are the fill value) takes its first element inside the
+    input, as PyTorch does."""
+    nd, spatial = len(kernel), x.shape[2:]
     view = windows(constant_pad(x, pairs, _lowest(x.dtype)), kernel, stride, dilation)
-    positions, first_valid = [], []
-    for o, n, k, s, d, (lo, _) in zip(view.shape[2:2 + len(kernel)], x.shape[2:], kernel, stride, dilation, pairs):
-        starts = np.arange(o) * s - lo
-        positions.append(starts[:, None] + np.arange(k) * d)
-        first_valid.append(starts - (np.minimum(starts, 0) // d) * d)  # the first tap at or after 0
-        if np.any((first_valid[-1] >= n) | (first_valid[-1] > positions[-1][:, -1])):
+    starts, first_valid = [], []
+    for o, n, k, s, d, (lo, _) in zip(view.shape[2:2 + nd], spatial, kernel, stride, dilation, pairs):
+        starts.append(np.arange(o) * s - lo)
+        first_valid.append(starts[-1] - (np.minimum(starts[-1], 0) // d) * d)  # the first tap at or after 0
+        if np.any((first_valid[-1] >= n) | (first_valid[-1] > starts[-1] + (k - 1) * d)):
             raise ShapeError(f"{name}: with kernel_size {kernel}, stride {stride}, dilation {dilation} and padding "
                              f"{tuple(lo for lo, _ in pairs)}, a window of the input of shape {x.shape} holds padding "
                              "only; use less padding or dilation")
-    _, chosen = _first_max((number, view[(Ellipsis,) + tap]) for number, tap in enumerate(np.ndindex(*kernel)))
-    return _flat_index(chosen, positions, x.shape[2:], kernel, first_valid)
+    chosen = _first_max([view[(Ellipsis,) + tap] for tap in np.ndindex(*kernel)])
+    parts = np.unravel_index(chosen, kernel)
+    positions = [_grid(a, i, nd) + part * d for i, (a, part, d) in enumerate(zip(starts, parts, dilation))]
+    if any(lo > 0 or hi > 0 for lo, hi in pairs):
+        outside = np.zeros(chosen.shape, bool)
+        for position, n in zip(positions, spatial):
+            outside |= (position < 0) | (position >= n)
+        if outside.any():
+            positions = [np.where(outside, _grid(valid, i, nd), position)
+                         for i, (valid, position) in enumerate(zip(first_valid, positions))]
+    return _flat(positions, spatial)
 
 
 def adaptive_ranges(size, out):
@@ -156,19 +166,17 @@ def adaptive_ranges(size, out):
 
 def adaptive_max_indices(x, out):
     """The flat per-plane index of the maximum of each adaptive window of x (N, C, *spatial)."""
-    positions = []
+    nd, sources = len(out), []
     for n, o in zip(x.shape[2:], out):
         starts, ends = adaptive_ranges(n, o)
         # windows padded to the widest by repeating their last element, which cannot change the first maximum
-        positions.append(np.minimum(starts[:, None] + np.arange((ends - starts).max()), ends[:, None] - 1))
-    kernel, nd = tuple(p.shape[1] for p in positions), len(out)
-
-    def tap(numbers):
-        index = tuple(p[:, t].reshape((-1,) + (1,) * (nd - 1 - i)) for i, (p, t) in enumerate(zip(positions, numbers)))
-        return x[(Ellipsis,) + index]
-
-    _, chosen = _first_max((number, tap(numbers)) for number, numbers in enumerate(np.ndindex(*kernel)))
-    return _flat_index(chosen, positions, x.shape[2:], kernel)
+        sources.append(np.minimum(starts[:, None] + np.arange((ends - starts).max()), ends[:, None] - 1))
+    kernel = tuple(source.shape[1] for source in sources)
+    taps = [x[(Ellipsis,) + tuple(_grid(source[:, t], i, nd) for i, (source, t) in enumerate(zip(sources, numbers)))]
+            for numbers in np.ndindex(*kernel)]
+    parts = np.unravel_index(_first_max(taps), kernel)
+    return _flat([source[_grid(np.arange(len(source)), i, nd), part]
+                  for i, (source, part) in enumerate(zip(sources, parts))], x.shape[2:])
 
 
 # ---- average pooling ------------------------------------------------------------------------------
