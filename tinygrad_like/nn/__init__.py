@@ -3,8 +3,8 @@ from tinygrad_like.nn import functional, init, utils
 from tinygrad_like.nn.activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
                                          LogSigmoid, Mish, PReLU, ReLU6, SiLU, Softplus, Softsign)
 from tinygrad_like.nn.dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
-from tinygrad_like.nn.layers import (Dropout, Embedding, Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid,
-                                     Softmax, Tanh, Unflatten)
+from tinygrad_like.nn.layers import (Dropout, Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh,
+                                     Unflatten)
 from tinygrad_like.nn.losses import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CosineSimilarity,
                                      CrossEntropyLoss, GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss,
                                      L1Loss, MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, NLLLoss,
@@ -15,6 +15,7 @@ from tinygrad_like.nn.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3
                                             InstanceNorm2d, InstanceNorm3d, LayerNorm, LocalResponseNorm, RMSNorm)
 from tinygrad_like.nn.parameter import Parameter
 from tinygrad_like.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from tinygrad_like.nn.sparse import Embedding, EmbeddingBag
 from tinygrad_like.nn.attention import MultiheadAttention
 from tinygrad_like.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from tinygrad_like.nn.conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Fold,
@@ -35,7 +36,7 @@ __all__ = ["CELU", "ELU", "GELU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh"
            "CosineEmbeddingLoss", "CosineSimilarity", "GaussianNLLLoss", "HingeEmbeddingLoss", "HuberLoss",
            "KLDivLoss", "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PairwiseDistance", "PoissonNLLLoss",
            "SmoothL1Loss", "SoftMarginLoss", "TripletMarginLoss",
-           "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase",
+           "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase", "EmbeddingBag",
            "MultiheadAttention", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
            "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Fold", "Unfold",
            "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",

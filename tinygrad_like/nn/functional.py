@@ -6,6 +6,7 @@ import numpy as np
 
 from tinygrad_like import ops
 from tinygrad_like.engine import mark_modified
+from tinygrad_like.ops.embedding import Embedding as _Lookup
 from tinygrad_like.random import dropout_mask
 from tinygrad_like.tensor import ShapeError, Tensor, cat
 
@@ -75,6 +76,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return ops.Dropout.apply(input, p=p)
 
 
+# ---- embeddings (the lookup primitive: ops/embedding.py) -------------------------------------------
 def _check_indices(name, indices, size):
     if indices.dtype.kind not in "iu":
         raise TypeError(f"{name}: indices must be integers, got {indices.dtype}")
@@ -83,11 +85,152 @@ def _check_indices(name, indices, size):
                          f"{indices.max()}")
 
 
-def embedding(indices, weight):
-    """Rows of `weight` picked by integer `indices` (gradients of repeated indices add up)."""
-    index = np.asarray(indices._data if isinstance(indices, Tensor) else indices)
+def _table(name, weight):
+    weight = _tensor(weight)
+    if weight.ndim != 2:
+        raise ShapeError(f"{name}: 'weight' must be 2-D (num_embeddings, embedding_dim), got shape {tuple(weight.shape)}")
+    return weight
+
+
+def _padding_index(name, padding_idx, size):
+    """padding_idx in [0, size) (a negative one counts from the end, as in PyTorch), or None."""
+    if padding_idx is None:
+        return None
+    if not -size <= padding_idx < size:
+        raise ValueError(f"{name}: padding_idx must be within num_embeddings ({-size} to {size - 1}), got {padding_idx}")
+    return int(padding_idx) % size
+
+
+def _check_sparse(name, sparse):
+    if sparse:
+        raise NotImplementedError(f"{name}: sparse=True (sparse gradients) is not supported; the weight's gradient is "
+                                  "a dense table: use sparse=False")
+
+
+def _renorm(weight, index, max_norm, norm_type):
+    """PyTorch's embedding_renorm_: each row looked up whose norm_type-norm exceeds max_norm is scaled in place
+    by max_norm / (norm + 1e-7), outside the graph (a graph that saved the weight before cannot differentiate)."""
+    data = weight._data
+    rows = np.unique(index)
+    norms = np.linalg.norm(data[rows], ord=norm_type, axis=1)
+    over = norms > max_norm
+    if over.any():
+        rows = rows[over]
+        data[rows] *= (max_norm / (norms[over] + 1e-7)).astype(data.dtype)[:, None]
+        mark_modified(data)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+    """Rows of `weight` (num_embeddings, embedding_dim) picked by the integer `input` (any shape): shape
+    input.shape + (embedding_dim,). Gradients of repeated indices add up; row `padding_idx` gets none.
+    `max_norm`: the rows looked up whose `norm_type`-norm exceeds it are first rescaled to it, in place and
+    without gradient, as in PyTorch. `scale_grad_by_freq`: each row's gradient is divided by how often its
+    index occurs in `input`. Sparse gradients (`sparse=True`) are not supported."""
+    index = np.asarray(input._data if isinstance(input, Tensor) else input)
+    weight = _table("embedding", weight)
     _check_indices("embedding", index, weight.shape[0])
-    return weight[index]
+    padding_idx = _padding_index("embedding", padding_idx, weight.shape[0])
+    _check_sparse("embedding", sparse)
+    if max_norm is not None:
+        _renorm(weight, index, max_norm, norm_type)
+    return _Lookup.apply(weight, indices=index, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
+
+
+def _bags(input, offsets, include_last_offset):
+    """(indices (N,), start of each bag) from a 2-D input (one bag per row) or a 1-D input and offsets."""
+    index = np.asarray(input._data if isinstance(input, Tensor) else input)
+    if index.ndim == 2:
+        if offsets is not None:
+            raise ValueError("embedding_bag: if input is 2D, then offsets has to be None, as input is treated is a "
+                             "mini-batch of fixed length sequences. However, found offsets of type "
+                             f"{type(offsets).__name__}")
+        return index.reshape(-1), np.arange(index.shape[0]) * index.shape[1]
+    if index.ndim != 1:
+        raise ValueError(f"embedding_bag: input has to be 1D or 2D Tensor, but got Tensor of dimension {index.ndim}")
+    if offsets is None:
+        raise ValueError("embedding_bag: offsets has to be a 1D Tensor but got None")
+    offsets = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets)
+    if offsets.ndim != 1 or (offsets.size and offsets.dtype.kind not in "iu"):
+        raise ValueError(f"embedding_bag: offsets has to be a 1D Tensor of integers, got shape {offsets.shape} "
+                         f"({offsets.dtype})")
+    if offsets.size and offsets[0] != 0:
+        raise ShapeError("embedding_bag: offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to "
+                         f"start from position 0. However, got {offsets[0]}")
+    if offsets.size and offsets[-1] > index.size:
+        raise ShapeError(f"embedding_bag: offsets[-1] can not be greater than input's length {index.size} but got "
+                         f"offsets[-1] of {offsets[-1]}")
+    if np.any(np.diff(offsets) < 0):
+        raise ShapeError(f"embedding_bag: offsets must be non-decreasing (each bag starts where the last ends), got "
+                         f"{offsets.tolist()}")
+    # As PyTorch's CPU kernel: with include_last_offset the last offset is not read; the last bag ends at N.
+    return index, (offsets[:-1] if include_last_offset else offsets).astype(np.int64)
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
+                  sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """The sum, mean or max of the embeddings of each bag of indices, without the (bags, length, D) lookup:
+    `input` 2-D (B, N) (each row a bag) or 1-D with `offsets`, the start of each bag (with
+    include_last_offset, offsets has one more element, the end). Empty bags give zeros; entries equal to
+    `padding_idx` are left out (not counted in the mean). `per_sample_weights` (input's shape, mode "sum")
+    scales each looked-up row. max: per dimension the largest value, the gradient going to the first
+    entry that has it. max_norm, norm_type, scale_grad_by_freq as in `embedding`. Returns (B, D)."""
+    weight = _table("embedding_bag", weight)
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
+    index, starts = _bags(input, offsets, include_last_offset)
+    _check_indices("embedding_bag", index, weight.shape[0])
+    padding_idx = _padding_index("embedding_bag", padding_idx, weight.shape[0])
+    _check_sparse("embedding_bag", sparse)
+    if per_sample_weights is not None:
+        per_sample_weights = _tensor(per_sample_weights)
+        if tuple(per_sample_weights.shape) != np.shape(input._data if isinstance(input, Tensor) else input):
+            raise ValueError(f"embedding_bag: If per_sample_weights ({tuple(per_sample_weights.shape)}) is not None, "
+                             f"then it must have the same shape as the input ({np.shape(_array_of(input))})")
+        if mode != "sum":
+            raise NotImplementedError("embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                      f"supported for mode='sum' (got mode='{mode}')")
+        if per_sample_weights.dtype != weight.dtype:
+            raise TypeError(f"embedding_bag: per_sample_weights is {per_sample_weights.dtype} but the weight is "
+                            f"{weight.dtype}; convert one of them")
+    if scale_grad_by_freq and mode == "max":
+        raise ValueError("embedding_bag: max mode does not support scaling the gradient by the frequency")
+    if max_norm is not None:
+        _renorm(weight, index, max_norm, norm_type)
+    lengths = np.diff(np.append(starts, index.size))
+    bag_of = np.repeat(np.arange(starts.size), lengths)
+    keep = None if padding_idx is None else index != padding_idx
+    if keep is not None:
+        index, bag_of = index[keep], bag_of[keep]
+    counts = np.bincount(bag_of, minlength=starts.size)
+    if mode == "max":
+        return _bag_max(weight, index, bag_of, counts)
+    rows = _Lookup.apply(weight, indices=index, scale_grad_by_freq=scale_grad_by_freq)
+    if per_sample_weights is not None:
+        sample_weights = per_sample_weights.reshape(-1)
+        rows = rows * (sample_weights if keep is None else sample_weights[keep]).reshape(-1, 1)
+    out = ops.SegmentSum.apply(rows, repeats=counts, axis=0)
+    if mode == "mean":
+        out = out / np.maximum(counts, 1).astype(weight.dtype).reshape(-1, 1)
+    return out
+
+
+def _array_of(x):
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _bag_max(weight, index, bag_of, counts):
+    """Per bag and dimension the largest of its rows' values: weight[best[b, d], d], best the first entry of
+    bag b holding the maximum (as PyTorch picks it); 0 for an empty bag."""
+    bags, dim = counts.size, weight.shape[1]
+    position = np.arange(index.size) - (np.cumsum(counts) - counts)[bag_of]  # the entry's place in its bag
+    slots = np.full((bags, max(int(counts.max(initial=0)), 1)), -1, np.int64)
+    slots[bag_of, position] = index
+    values = weight._data[np.maximum(slots, 0)]
+    values[slots < 0] = -np.inf
+    best = np.take_along_axis(slots, values.argmax(axis=1), axis=1)
+    nonempty = (counts > 0).reshape(-1, 1)
+    out = weight[np.where(nonempty, best, 0), np.arange(dim).reshape(1, -1)]
+    return out if nonempty.all() else out.where(nonempty, 0)
 
 
 def flatten(input, start_dim=1, end_dim=-1):

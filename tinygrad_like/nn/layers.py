@@ -143,19 +143,3 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
-
-
-class Embedding(Module):
-    """A lookup table of num_embeddings vectors of size embedding_dim, initialised N(0, 1)."""
-
-    def __init__(self, num_embeddings, embedding_dim, dtype=np.float32):
-        super().__init__()
-        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype))
-        init.normal_(self.weight)
-
-    def forward(self, indices):
-        return F.embedding(indices, self.weight)
-
-    def extra_repr(self):
-        return f"{self.num_embeddings}, {self.embedding_dim}"
