@@ -124,7 +124,56 @@ LAYERS = {
     "Upsample-nearest": lambda: (nn.Upsample(scale_factor=2), normal(2, 3, 4)),
     "Upsample-bilinear": lambda: (nn.Upsample(scale_factor=2, mode="bilinear"), normal(2, 3, 3, 4)),
     "MultiheadAttention": mha,
+    "Conv1d": lambda: (nn.Conv1d(3, 4, 3, padding=1), normal(2, 3, 6)),
+    "Conv2d-strided": lambda: (nn.Conv2d(3, 4, 3, stride=2, padding=1), normal(2, 3, 6, 5)),
+    "Conv2d-groups-dilation-same": lambda: (nn.Conv2d(4, 6, 3, padding="same", dilation=2, groups=2, bias=False),
+                                            normal(2, 4, 6, 6)),
+    "Conv3d": lambda: (nn.Conv3d(2, 3, 2), normal(2, 2, 3, 4, 3)),
+    "ConvTranspose1d": lambda: (nn.ConvTranspose1d(3, 2, 3, stride=2), normal(2, 3, 4)),
+    "ConvTranspose2d": lambda: (nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1, groups=2),
+                                normal(2, 4, 3, 3)),
+    "MaxPool2d": lambda: (nn.MaxPool2d(2), normal(2, 3, 4, 6)),
+    "MaxPool2d-ceil-padding": lambda: (nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True), normal(2, 3, 6, 5)),
+    "MaxPool1d-dilation": lambda: (nn.MaxPool1d(2, dilation=2), normal(2, 3, 7)),
+    "AvgPool2d": lambda: (nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), normal(2, 3, 6, 5)),
+    "AvgPool2d-ceil": lambda: (nn.AvgPool2d(2, ceil_mode=True), normal(2, 3, 5, 5)),
+    "AvgPool1d": lambda: (nn.AvgPool1d(3, padding=1), normal(2, 3, 7)),
+    "AdaptiveAvgPool2d": lambda: (nn.AdaptiveAvgPool2d((2, 3)), normal(2, 3, 5, 7)),
+    "AdaptiveMaxPool2d": lambda: (nn.AdaptiveMaxPool2d((2, 3)), normal(2, 3, 5, 7)),
+    "LPPool2d": lambda: (nn.LPPool2d(2, 2), normal(2, 3, 4, 4)),
+    "Unfold": lambda: (nn.Unfold(kernel_size=2, padding=1, stride=2), normal(2, 3, 4, 5)),
+    "Fold": lambda: (nn.Fold(output_size=(3, 4), kernel_size=2), normal(2, 3 * 4, 6)),
+    "CNN": lambda: (nn.Sequential(nn.Conv2d(1, 4, 3), trained(nn.BatchNorm2d(4), normal(3, 4, 6, 6)), nn.ReLU(),
+                                  nn.MaxPool2d(2), nn.Flatten(), nn.Linear(36, 5)), normal(2, 1, 8, 8)),
+    "RNN": lambda: (First(nn.RNN(4, 5, num_layers=2, batch_first=True)), normal(2, 3, 4)),
+    "RNN-relu": lambda: (First(nn.RNN(4, 5, nonlinearity="relu")), normal(3, 2, 4)),
+    "LSTM-bidirectional": lambda: (First(nn.LSTM(4, 5, bidirectional=True, batch_first=True)), normal(2, 3, 4)),
+    "LSTM-states": lambda: (Flat(nn.LSTM(4, 5, num_layers=2)), normal(3, 2, 4)),
+    "GRU": lambda: (First(nn.GRU(4, 5, num_layers=2, bidirectional=True)), normal(3, 2, 4)),
+    "GRU-no-bias": lambda: (First(nn.GRU(4, 5, bias=False, batch_first=True)), normal(2, 3, 4)),
+    "RNNCell": lambda: (nn.RNNCell(4, 5), normal(3, 4)),
+    "LSTMCell": lambda: (First(nn.LSTMCell(4, 5)), normal(3, 4)),
+    "GRUCell": lambda: (nn.GRUCell(4, 5), normal(3, 4)),
 }
+
+
+class First(nn.Module):
+    """The first output of a layer that returns several (a recurrent layer's outputs)."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x):
+        return self.layer(x)[0]
+
+
+class Flat(First):
+    """An LSTM's output and final states (h_n, c_n) as three outputs."""
+
+    def forward(self, x):
+        output, (h, c) = self.layer(x)
+        return output, h, c
 
 
 def trained(layer, batch):
@@ -193,6 +242,11 @@ OPS = {
     "leaky_relu-prelu-functional": (lambda x: F.leaky_relu(x, 0.1) + x.prelu(Tensor([0.25])), normal(3, 4)),
     "erf": (lambda x: F.gelu(x) * 2, normal(3, 4)),
     "several-outputs": (lambda x: (x.relu(), x.sigmoid() * 2), normal(3, 4)),
+    "pad-constant": (lambda x: F.pad(x, (1, 2, 0, -1), value=0.5), normal(2, 3, 4)),
+    "pad-modes": (lambda x: F.pad(x, (2, 1), mode="reflect") + F.pad(x, (2, 1), mode="replicate")
+                  + F.pad(x, (2, 1), mode="circular"), normal(2, 3, 4)),
+    "diagonal": (lambda x: x.diagonal(1, 1, 2) + x.diagonal(-1, 2, 1), normal(2, 4, 4)),
+    "unfold-windows": (lambda x: x.unfold(1, 3, 2).sum(-1), normal(3, 7)),
 }
 
 

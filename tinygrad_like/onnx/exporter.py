@@ -13,6 +13,7 @@ those sizes at run time instead of baking them in), and a constant whose value c
 the input outside the graph (a mask from x._data > 0): a node's exporter either explains it as a
 comparison of the node's other inputs (leaky_relu's mask is x > 0) or the export is refused.
 """
+import inspect
 import os
 
 import numpy as np
@@ -27,6 +28,9 @@ DEFAULT_OPSET = 17
 _INSTALL = "pip install 'tinygrad_like[interop]' (or pip install onnx)"
 
 _EXPORTERS = {}  # "module.QualifiedName" of a Function class -> its exporter
+# Functions whose results a forward pass hands to an op as an option, and whose arguments its exporter
+# needs: max pooling's index arrays, computed from the data, say nothing of the window geometry.
+RECORDED_CALLS = []  # (module, function name)
 
 
 class ExportError(RuntimeError):
@@ -54,7 +58,8 @@ class _Trace:
 
     def __init__(self, model, arrays):
         self.inputs = [np.array(array) for array in arrays]  # own copies: the model may change them in place
-        with enable_grad(), _options_recorded():
+        self.calls = {}  # id(result) -> (function name, {argument: value}, result) of the RECORDED_CALLS
+        with enable_grad(), _options_recorded(), _calls_recorded(self.calls):
             args = []
             for array in self.inputs:
                 leaf = Tensor._wrap(array)
@@ -120,6 +125,30 @@ class _options_recorded:
 
     def __exit__(self, *exc_info):
         Function.apply = self.apply
+
+
+class _calls_recorded:
+    """While tracing, the RECORDED_CALLS note their arguments under their result's identity."""
+
+    def __init__(self, calls):
+        self.calls, self.originals = calls, []
+
+    def __enter__(self):
+        for module, name in RECORDED_CALLS:
+            function = getattr(module, name)
+            self.originals.append((module, name, function))
+
+            def recording(*args, _function=function, _name=name, **kwargs):
+                result = _function(*args, **kwargs)
+                arguments = inspect.signature(_function).bind(*args, **kwargs).arguments
+                self.calls[id(result)] = (_name, arguments, result)  # the result kept alive: its id stays unique
+                return result
+
+            setattr(module, name, recording)
+
+    def __exit__(self, *exc_info):
+        for module, name, function in self.originals:
+            setattr(module, name, function)
 
 
 def _other_inputs(arrays, dynamic_axes):
@@ -206,10 +235,14 @@ class Node:
             raise self.varying_error(i)
         return self.builder.value_name(value)
 
+    def options(self, name, *default):
+        """(first pass's, second pass's) option `name`, which may differ (see option)."""
+        return tuple(_option(ctx, name, *default) for ctx in (self.ctx, self.twin))
+
     def option(self, name, *default):
         """The option `name` the op was applied with, else the attribute ctx.<name> its forward saved; it
         must be the same in both passes."""
-        first, second = (_option(ctx, name, *default) for ctx in (self.ctx, self.twin))
+        first, second = self.options(name, *default)
         if not _same(first, second):
             raise ExportError(f"export: {self.describe()} has option {name}={_short(first)} on the example input "
                               f"but {_short(second)} on another: it is computed from the input outside the graph, "
@@ -217,13 +250,23 @@ class Node:
         return first
 
     def input_option(self, name):
-        """The graph input whose data ctx.<name> is (an index array taken from an integer input, as in an
-        embedding lookup), or None."""
+        """The ONNX name of the integer input that the array option `name` holds in both passes (the indices
+        of an embedding lookup; cast to int64 if the input has another integer dtype), or None."""
         first, second = _option(self.ctx, name), _option(self.twin, name)
+        if not (isinstance(first, np.ndarray) and first.dtype.kind in "iu"):
+            return None
         for k, (a, b) in enumerate(zip(self.builder.first.inputs, self.builder.second.inputs)):
-            if first is a and second is b:
-                return self.builder.input_names[k]
+            if a.dtype.kind in "iu" and all(x is y or (x.shape == y.shape and np.array_equal(x, y))
+                                            for x, y in ((first, a), (second, b))):
+                name = self.builder.input_names[k]
+                return name if a.dtype == np.int64 else self.builder.op("Cast", name, to=7)  # 7: INT64
         return None
+
+    def call(self, name):
+        """(function name, {argument: value}) of the RECORDED_CALLS call that made the array option `name`, or
+        None."""
+        first = self.builder.first.calls.get(id(_option(self.ctx, name)))
+        return None if first is None else first[:2]
 
     def describe(self):
         shapes = ", ".join(str(value.shape) for value in self.inputs)

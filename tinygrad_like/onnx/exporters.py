@@ -10,7 +10,10 @@ import math
 import numpy as np
 
 from tinygrad_like import ops
-from tinygrad_like.onnx.exporter import INT64_MAX, INT64_MIN, ExportError, exports
+from tinygrad_like.ops import pad as pad_ops
+from tinygrad_like.ops import pool as pool_ops
+from tinygrad_like.ops import rnn as rnn_ops
+from tinygrad_like.onnx.exporter import INT64_MAX, INT64_MIN, RECORDED_CALLS, ExportError, exports
 
 # ---- one ONNX node, same inputs ----------------------------------------------------------------------------
 _SAME = {
@@ -451,6 +454,14 @@ def resample(g, node):
     return out
 
 
+@exports("tinygrad_like.ops.embedding.Embedding")
+def embedding(g, node):
+    indices = node.input_option("indices")  # an integer input of the model, as usual
+    if indices is None:
+        indices = g.const(np.asarray(node.option("indices"), np.int64))
+    return g.op("Gather", node.input(0), indices, axis=0)
+
+
 @exports(ops.Getitem)
 def getitem(g, node):
     x, value = node.input(0), node.inputs[0]
@@ -460,11 +471,13 @@ def getitem(g, node):
     extreme = _arg_extreme(g, node)
     if extreme is not None:
         return extreme
+    first, second = (_full_index(index if isinstance(index, tuple) else (index,), len(value.shape))
+                     for index in node.options("index"))
+    if not any(isinstance(part, (np.ndarray, bool, np.bool_)) for part in first + second):
+        return _basic_index(g, x, _end_relative(node, value, first, second))
     index = node.option("index")
     parts = _full_index(index if isinstance(index, tuple) else (index,), len(value.shape))
     arrays = [i for i, part in enumerate(parts) if isinstance(part, (np.ndarray, bool, np.bool_))]
-    if not arrays:
-        return _basic_index(g, x, parts)
     if (len(arrays) == 1 and parts[arrays[0]].dtype.kind in "iu"
             and all(part == slice(None) for i, part in enumerate(parts) if i != arrays[0])):
         return g.op("Gather", x, parts[arrays[0]].astype(np.int64), axis=arrays[0])
@@ -502,6 +515,47 @@ def _is_grid(index, dim):
     return all(
         np.array_equal(part, np.arange(n).reshape([n if a == axis else 1 for a in range(len(shape))]))
         for axis, (part, n) in enumerate(zip(index, shape)) if axis != dim)
+
+
+def _end_relative(node, value, first, second):
+    """The basic index of the first pass, where an integer or a slice bound differs in the second by as much
+    as its axis does counted from the end instead: x[:T] of a dynamic axis of T + 1 is x[:-1]."""
+    if len(first) != len(second):
+        node.option("index")  # raises: the index differs between the passes
+    parts, axis = [], 0
+    for a, b in zip(first, second):
+        sizes = value.sizes[axis] if a is not None else None
+        if isinstance(a, slice) and isinstance(b, slice) and a.step == b.step:
+            a = slice(_from_end(node, a.start, b.start, sizes, False), _from_end(node, a.stop, b.stop, sizes, True),
+                      a.step)
+        elif _is_int(a) and _is_int(b):
+            a = _from_end(node, int(a), int(b), sizes, False)
+        elif not _same_part(a, b):
+            node.option("index")
+        parts.append(a)
+        axis += a is not None
+    return tuple(parts)
+
+
+def _is_int(part):
+    return isinstance(part, (int, np.integer)) and not isinstance(part, (bool, np.bool_))
+
+
+def _from_end(node, a, b, sizes, stop):
+    """A bound that is `a` in the first pass and `b` in the second, along an axis of sizes (n, m)."""
+    if a == b:
+        return a
+    n, m = sizes
+    if a is not None and b is not None and 0 <= a <= n and a - n == b - m:
+        if a < n:
+            return a - n
+        if stop:
+            return None  # the end in both passes
+    node.option("index")  # raises: the bound follows no dynamic size
+
+
+def _same_part(a, b):
+    return type(a) is type(b) and (a == b if not isinstance(a, np.ndarray) else np.array_equal(a, b))
 
 
 def _full_index(parts, ndim):
@@ -543,3 +597,208 @@ def _basic_index(g, x, parts):
     if axes:
         x = _slice(g, x, starts, ends, axes, steps)
     return g.unsqueeze(g.squeeze(x, dropped), added)
+
+
+@exports(ops.Diagonal)
+def diagonal(g, node):
+    offset, dim1, dim2 = (node.option(name) for name in ("offset", "dim1", "dim2"))
+    value = node.inputs[0]
+    rows, columns = (_static_size(node, value, d, "takes a diagonal") for d in (dim1, dim2))
+    rest = [a for a in range(len(value.shape)) if a not in (dim1, dim2)]
+    moved = g.op("Transpose", node.input(0), perm=rest + [dim1, dim2])
+    flat = g.op("Reshape", moved, g.shape([value.sizes[a] for a in rest] + [(rows * columns, rows * columns)]))
+    length = node.output.shape[-1]
+    start = offset if offset >= 0 else -offset * columns  # (0, offset) or (-offset, 0), then one row and column on
+    return g.op("Gather", flat, (start + np.arange(length) * (columns + 1)).astype(np.int64), axis=len(rest))
+
+
+@exports(ops.Unfold)
+def unfold_windows(g, node):
+    """Tensor.unfold: windows of `size` every `step` along dim, as a new last axis."""
+    dim, size, step = (node.option(name) for name in ("dim", "size", "step"))
+    value = node.inputs[0]
+    count = node.output.shape[dim]
+    _static_size(node, value, dim, "takes windows")
+    positions = (np.arange(count)[:, None] * step + np.arange(size)).astype(np.int64)
+    gathered = g.op("Gather", node.input(0), positions, axis=dim)  # (..., count, size, ...)
+    order = list(range(len(value.shape) + 1))
+    return g.op("Transpose", gathered, perm=order[:dim + 1] + order[dim + 2:] + [dim + 1])
+
+
+# ---- padding, convolutions and pooling ----------------------------------------------------------------------
+def _pad_trailing(g, x, pairs, value, dtype, rank):
+    """x with (before, after) pairs around its last len(pairs) axes, negative counts cropping (Slice), the
+    others filled with `value` (Pad)."""
+    lead = rank - len(pairs)
+    crops = [(axis, lo, hi) for axis, (lo, hi) in enumerate(pairs, lead) if lo < 0 or hi < 0]
+    if crops:
+        x = _slice(g, x, [max(-lo, 0) for _, lo, _ in crops], [hi if hi < 0 else INT64_MAX for _, _, hi in crops],
+                   [axis for axis, _, _ in crops], [1] * len(crops))
+    if any(lo > 0 or hi > 0 for lo, hi in pairs):
+        before = [0] * lead + [max(lo, 0) for lo, _ in pairs]
+        after = [0] * lead + [max(hi, 0) for _, hi in pairs]
+        x = g.op("Pad", x, np.array(before + after, np.int64), g.scalar(value, dtype), mode="constant")
+    return x
+
+
+@exports(ops.Pad)
+def pad(g, node):
+    pairs, mode = node.option("pairs"), node.option("mode")
+    value = node.inputs[0]
+    if mode == "constant":
+        return _pad_trailing(g, node.input(0), pairs, node.option("value"), value.dtype, len(value.shape))
+    x, lead = node.input(0), len(value.shape) - len(pairs)
+    for axis, (lo, hi) in enumerate(pairs, lead):  # reflect, replicate, circular: the positions each copies
+        if lo or hi:
+            size = _static_size(node, value, axis, f"pads ({mode})")
+            x = g.op("Gather", x, pad_ops.source_indices(size, lo, hi, mode).astype(np.int64), axis=axis)
+    return x
+
+
+def _window_attributes(stride, dilation=None):
+    attributes = {"strides": [int(s) for s in stride]}
+    if dilation is not None:
+        attributes["dilations"] = [int(d) for d in dilation]
+    return attributes
+
+
+def _transposed_pads(pairs):
+    """ConvTranspose's pads and output_padding for (before, after) pairs whose `after` may be negative (an
+    output longer than the windows reach: zeros there)."""
+    return {"pads": [lo for lo, _ in pairs] + [max(hi, 0) for _, hi in pairs],
+            "output_padding": [max(-hi, 0) for _, hi in pairs]}
+
+
+@exports(ops.Conv)
+def conv(g, node):
+    geometry = node.option("geometry")
+    value = node.inputs[0]
+    x = _pad_trailing(g, node.input(0), geometry.padding, 0, value.dtype, len(value.shape))
+    bias = node.input(2) if len(node.inputs) > 2 else None
+    return g.op("Conv", x, node.input(1), bias, group=int(geometry.groups),
+                kernel_shape=list(node.inputs[1].shape[2:]), **_window_attributes(geometry.stride, geometry.dilation))
+
+
+@exports(ops.ConvInput)
+def conv_transpose(g, node):
+    geometry = node.option("geometry")
+    bias = node.input(2) if len(node.inputs) > 2 else None
+    return g.op("ConvTranspose", node.input(0), node.input(1), bias, group=int(geometry.groups),
+                kernel_shape=list(node.inputs[1].shape[2:]), **_transposed_pads(geometry.padding),
+                **_window_attributes(geometry.stride, geometry.dilation))
+
+
+def _one_hot_kernel(channels, kernel, dtype):
+    """(channels * K, 1, *kernel): output channel c * K + t picks tap t of channel c (F.unfold's row order)."""
+    taps = math.prod(kernel)
+    weight = np.zeros((channels * taps, 1) + tuple(kernel), dtype)
+    weight.reshape(channels, taps, taps)[:, np.arange(taps), np.arange(taps)] = 1
+    return weight
+
+
+@exports(ops.Im2Col)
+def im2col(g, node):
+    """F.unfold as a grouped convolution with one-hot kernels, its (N, C*K, *blocks) output flattened."""
+    kernel, stride, dilation, padding = (node.option(name) for name in ("kernel", "stride", "dilation", "padding"))
+    value = node.inputs[0]
+    channels = _static_size(node, value, 1, "unfolds channels")
+    x = _pad_trailing(g, node.input(0), padding, 0, value.dtype, len(value.shape))
+    blocks = g.op("Conv", x, _one_hot_kernel(channels, kernel, value.dtype), group=channels,
+                  kernel_shape=list(kernel), **_window_attributes(stride, dilation))
+    return g.op("Reshape", blocks, g.target_shape(node.output))
+
+
+@exports(ops.Col2Im)
+def col2im(g, node):
+    """F.fold: the columns as (N, C*K, *blocks), summed into their windows by the transposed one-hot convolution."""
+    size, kernel, stride, dilation, padding = (node.option(name) for name in
+                                               ("size", "kernel", "stride", "dilation", "padding"))
+    value = node.inputs[0]
+    taps = math.prod(kernel)
+    channels = _static_size(node, value, 1, "folds channels") // taps
+    blocks = [(n + lo + hi - d * (k - 1) - 1) // s + 1 for n, (lo, hi), k, s, d in zip(size, padding, kernel, stride,
+                                                                                     dilation)]
+    columns = g.op("Reshape", node.input(0), g.shape(list(value.sizes[:2]) + [(b, b) for b in blocks]))
+    return g.op("ConvTranspose", columns, _one_hot_kernel(channels, kernel, value.dtype), group=channels,
+                kernel_shape=list(kernel), **_transposed_pads(padding), **_window_attributes(stride, dilation))
+
+
+@exports(ops.AvgPool)
+def avg_pool(g, node):
+    """The window sums (AveragePool times the window size, over the explicitly zero-padded input) over the
+    op's own divisor, which holds PyTorch's count_include_pad, ceil_mode and divisor_override rules."""
+    kernel, stride, pairs, divisor = (node.option(name) for name in ("kernel", "stride", "pairs", "divisor"))
+    value = node.inputs[0]
+    x = _pad_trailing(g, node.input(0), pairs, 0, value.dtype, len(value.shape))
+    mean = g.op("AveragePool", x, kernel_shape=list(kernel), **_window_attributes(stride))
+    with np.errstate(divide="ignore"):
+        scale = (math.prod(kernel) / divisor).astype(value.dtype)  # a window of padding only: divisor inf, 0
+    return g.op("Mul", mean, scale)
+
+
+RECORDED_CALLS.extend([(pool_ops, "max_pool_indices"), (pool_ops, "adaptive_max_indices")])
+
+
+@exports(ops.PlaneGather)
+def max_pool(g, node):
+    """Max pooling: PlaneGather of the indices max_pool_indices chose from the data, whose arguments say
+    the geometry (recorded while tracing)."""
+    call = node.call("index")
+    if call is None:
+        raise ExportError(f"export: {node.describe()} gathers values by indices that no pooling function chose; "
+                          "only max pooling's gather has an ONNX form")
+    name, arguments = call
+    x, value = node.input(0), node.inputs[0]
+    if name == "max_pool_indices":
+        lowest = -np.inf if value.dtype.kind == "f" else np.iinfo(value.dtype).min
+        padded = _pad_trailing(g, x, arguments["pairs"], lowest, value.dtype, len(value.shape))
+        return g.op("MaxPool", padded, kernel_shape=list(arguments["kernel"]),
+                    **_window_attributes(arguments["stride"], arguments["dilation"]))
+    for axis, out in enumerate(arguments["out"], 2):  # adaptive: the maximum is separable, one axis at a time
+        size = _static_size(node, value, axis, "pools")
+        starts, ends = pool_ops.adaptive_ranges(size, out)
+        x = g.op("Concat", *(g.reduce("ReduceMax", _slice(g, x, [start], [end], [axis], [1]), [axis], True)
+                             for start, end in zip(starts, ends)), axis=axis)
+    return x
+
+
+# ---- recurrent layers: ONNX's RNN, LSTM and GRU on the input projections -----------------------------------------
+def _recurrent(g, node, op_type, gates, order, hidden_bias=None, **attributes):
+    """ONNX's recurrent op on xg, the input projections (T, B, gates * H) the layer op receives: W is the
+    identity, R the layer's W_hh, both with the gates in ONNX's order; its Y (T, 1, B, H) and final states."""
+    xg, w_hh = node.inputs[0], node.inputs[2 if op_type != "LSTM" else 3]
+    size = w_hh.shape[1]
+    width = gates * size
+    perm = np.concatenate([np.arange(k * size, (k + 1) * size) for k in order]).astype(np.int64)
+    x = g.op("Gather", node.input(0), perm, axis=2)
+    weight = np.eye(width, dtype=xg.dtype)[None]
+    recurrence = g.unsqueeze(g.op("Gather", g.value_name(w_hh), perm, axis=0), [0])
+    bias = None
+    if hidden_bias is not None:
+        bias = g.unsqueeze(g.op("Concat", np.zeros(width, xg.dtype), g.op("Gather", hidden_bias, perm, axis=0),
+                                axis=0), [0])
+    states = [g.unsqueeze(node.input(i), [0]) for i in (1, 2)[:2 if op_type == "LSTM" else 1]]
+    direction = "reverse" if node.option("reverse", False) else "forward"
+    return g.op(op_type, x, weight, recurrence, bias, None, *states, outputs=3 if op_type == "LSTM" else 2,
+                hidden_size=size, direction=direction, **attributes)
+
+
+@exports(rnn_ops.RNNLayer)
+def rnn_layer(g, node):
+    activation = "Relu" if node.option("nonlinearity", "tanh") == "relu" else "Tanh"
+    y, _ = _recurrent(g, node, "RNN", 1, [0], activations=[activation])
+    return g.squeeze(y, [1])
+
+
+@exports(rnn_ops.LSTMLayer)
+def lstm_layer(g, node):
+    y, _, cell = _recurrent(g, node, "LSTM", 4, [0, 3, 1, 2])  # ONNX's gates i, o, f, c; PyTorch's i, f, g, o
+    return g.op("Concat", g.squeeze(y, [1]), cell, axis=0)  # the layer op's (T + 1, B, H): outputs, then c
+
+
+@exports(rnn_ops.GRULayer)
+def gru_layer(g, node):
+    hidden_bias = node.input(3) if len(node.inputs) > 3 else None
+    # ONNX's gates z, r, h; PyTorch's r, z, n, whose n = tanh(xg_n + r * (h W_hn + b_hn)): linear_before_reset
+    y, _ = _recurrent(g, node, "GRU", 3, [1, 0, 2], hidden_bias, linear_before_reset=1)
+    return g.squeeze(y, [1])
