@@ -6,11 +6,11 @@
     mean cross-entropy on int labels, SGD, batch 64, float32
 
 The target is PyTorch's step on one thread (`baseline="torch"`, `threads=1`: numpy's BLAS, and so
-tinygrad_like, get one thread too). The numpy step is written by hand for reference, channels-last
-(N, H, W, C) so that each convolution is the sliding windows copied into one matrix and one product,
-max pooling a reshape and a max, its gradient an equality mask, and the second convolution's input
-gradient one product and a strided addition per kernel tap (col2im). The first Linear's weight is
-kept with its columns in (h, w, c) order to read the channels-last features.
+tinygrad_like, get one thread too). The numpy step is written by hand for reference, its activations
+channel-major (C, N, H, W): each convolution is the sliding windows copied into one matrix and one
+product whose result is already in that layout, max pooling the maximum of four strided taps, its
+gradient the first tap equal to it, and the second convolution's input gradient one product and a
+strided addition per kernel tap (col2im).
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -18,7 +18,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from benchmarks import cnn, harness
 from benchmarks.harness import Runner, Setup, Workload
 
-BATCH, LR, N_SAMPLES, CLASSES = 64, 0.05, 1024, 10
+BATCH, LR, N_SAMPLES, CLASSES = 64, 0.1, 1024, 10
 CONVS = ((1, 6, 5, 2), (6, 16, 5, 0))  # in channels, out channels, kernel size, padding
 LINEARS = ((400, 120), (120, 84), (84, CLASSES))
 POOLED = (16, 5, 5)  # the second pool's output (C, H, W): the first Linear's 400 inputs
@@ -45,54 +45,56 @@ def training_flops(setup):
 
 # ---- numpy ----------------------------------------------------------------------------------------
 def _pool(a):
-    """2x2 max pooling of a channels-last (N, H, W, C) array, H and W even."""
-    n, h, w, c = a.shape
-    return a.reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
+    """2x2 max pooling over the last two axes (both even): the maximum of four strided taps."""
+    return np.maximum(np.maximum(a[..., 0::2, 0::2], a[..., 0::2, 1::2]),
+                      np.maximum(a[..., 1::2, 0::2], a[..., 1::2, 1::2]))
 
 
 def _pool_relu_backward(activation, pooled, grad):
-    """The gradient of relu-then-pool at the pre-pool activation: the pooled gradient goes where the
-    activation equals its window's maximum (ties cannot differ from PyTorch's choice of the first:
-    a window's tied maxima are positive with probability 0, and relu's zero gradient covers zeros)."""
-    n, h, w, c = activation.shape
-    windows = activation.reshape(n, h // 2, 2, w // 2, 2, c)
-    at_max = (windows == pooled[:, :, None, :, None, :]) & (windows > 0)
-    return (at_max * grad[:, :, None, :, None, :]).reshape(activation.shape)
+    """The gradient of relu-then-pool at the pre-pool activation: each window's pooled gradient goes to the
+    first of its taps (in row-major order, as PyTorch chooses) that equals the maximum, and nowhere when the
+    maximum is 0 (relu's gradient there is 0). Real images have ties: their empty background."""
+    grad = grad * (pooled > 0)
+    out = np.empty_like(activation)
+    taken = np.zeros(pooled.shape, bool)
+    for i in (0, 1):
+        for j in (0, 1):
+            hit = activation[..., i::2, j::2] == pooled
+            hit &= ~taken
+            taken |= hit
+            np.multiply(hit, grad, out=out[..., i::2, j::2])
+    return out
+
+
+def _columns(x, k):
+    """The windows of x (C, N, H, W) copied into the (C*k*k, N*out*out) matrix, rows in PyTorch's weight order."""
+    view = sliding_window_view(x, (k, k), axis=(2, 3))  # (C, N, out, out, k, k)
+    return view.transpose(0, 4, 5, 1, 2, 3).reshape(x.shape[0] * k * k, -1)
 
 
 def numpy_runner(setup, deterministic):
-    (w1, b1), (w2, b2), *linear = [(w.copy(), b.copy()) for w, b in setup.params]
-    kernels = [np.ascontiguousarray(w.reshape(w.shape[0], -1).T) for w in (w1, w2)]  # (C*k*k, O)
-    conv_biases = [b1, b2]
-    c, h, w = POOLED
-    weights = [np.ascontiguousarray(w.T) for w, _ in linear]  # (in, out)
-    weights[0] = np.ascontiguousarray(linear[0][0].reshape(-1, c, h, w).transpose(2, 3, 1, 0).reshape(c * h * w, -1))
-    biases = [b for _, b in linear]
+    """Channel-major (C, N, H, W) activations: a convolution is the weight (O, C*k*k) times the columns,
+    and its (O, N*out*out) product is already the next layer's layout."""
+    params = [(w.reshape(w.shape[0], -1).copy(), b.copy()) for w, b in setup.params]  # weights (out, in)
     images, labels, lr, batch, starts = setup.x, setup.y, setup.lr, setup.batch, setup.batch_starts()
     rows = np.arange(batch)
-    k = CONVS[0][2]
-
-    def conv(x, index):
-        """x (N, H, W, C) -> the columns (N*out*out, C*k*k) in PyTorch's (c, i, j) order, and the convolution."""
-        view = sliding_window_view(x, (k, k), axis=(1, 2))  # (N, out, out, C, k, k)
-        columns = view.reshape(-1, view.shape[3] * k * k)
-        out = columns.dot(kernels[index])
-        out += conv_biases[index]
-        return columns, np.maximum(out, 0).reshape(view.shape[:3] + (-1,))
+    (_, _, k, pad), _ = CONVS
 
     def step():
         start = next(starts)
-        pad = CONVS[0][3]
-        x = np.pad(images[start:start + batch, 0], ((0, 0), (pad, pad), (pad, pad)))[..., None]
-        columns_1, relu_1 = conv(x, 0)  # (N, 28, 28, 6)
-        pool_1 = _pool(relu_1)  # (N, 14, 14, 6)
-        columns_2, relu_2 = conv(pool_1, 1)  # (N, 10, 10, 16)
-        pool_2 = _pool(relu_2)  # (N, 5, 5, 16)
-        layers = [pool_2.reshape(batch, -1)]
-        for i, (weight, bias) in enumerate(zip(weights, biases)):
-            out = layers[-1].dot(weight)
+        (w1, b1), (w2, b2), *linear = params
+        x = np.pad(images[start:start + batch].reshape(1, batch, 28, 28), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+        columns_1 = _columns(x, k)  # (25, N*784)
+        relu_1 = np.maximum(w1.dot(columns_1) + b1[:, None], 0).reshape(-1, batch, 28, 28)
+        pool_1 = _pool(relu_1)  # (6, N, 14, 14)
+        columns_2 = _columns(pool_1, k)  # (150, N*100)
+        relu_2 = np.maximum(w2.dot(columns_2) + b2[:, None], 0).reshape(-1, batch, 10, 10)
+        pool_2 = _pool(relu_2)  # (16, N, 5, 5)
+        layers = [pool_2.transpose(1, 0, 2, 3).reshape(batch, -1)]  # PyTorch's flatten order (c, h, w)
+        for i, (weight, bias) in enumerate(linear):
+            out = layers[-1].dot(weight.T)
             out += bias
-            layers.append(np.maximum(out, 0) if i < len(weights) - 1 else out)
+            layers.append(np.maximum(out, 0) if i < len(linear) - 1 else out)
         logits, target = layers[-1], labels[start:start + batch]
         shifted = logits - logits.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
@@ -101,32 +103,31 @@ def numpy_runner(setup, deterministic):
         delta = exp / total  # d(mean cross-entropy)/d(logits) = (softmax - one_hot) / batch
         delta[rows, target] -= 1
         delta /= batch
-        updates = []
-        for i in range(len(weights) - 1, -1, -1):
-            updates += [(weights[i], layers[i].T.dot(delta)), (biases[i], delta.sum(axis=0))]
-            delta = delta.dot(weights[i].T)
+        grads = []
+        for i in range(len(linear) - 1, -1, -1):
+            weight = linear[i][0]
+            grads += [delta.sum(axis=0), delta.T.dot(layers[i])]
+            delta = delta.dot(weight)
             if i:
                 delta *= layers[i] > 0
-        delta = _pool_relu_backward(relu_2, pool_2, delta.reshape(pool_2.shape)).reshape(-1, POOLED[0])
-        updates += [(kernels[1], columns_2.T.dot(delta)), (conv_biases[1], delta.sum(axis=0))]
-        # the second convolution's input gradient: one product, then col2im tap by tap
-        taps = delta.dot(kernels[1].T).reshape(relu_2.shape[:3] + (pool_1.shape[3], k, k))
+        delta = delta.reshape(batch, *POOLED).transpose(1, 0, 2, 3)
+        delta = _pool_relu_backward(relu_2, pool_2, delta).reshape(POOLED[0], -1)  # (16, N*100)
+        grads += [delta.sum(axis=1), delta.dot(columns_2.T)]
+        # the second convolution's input gradient: one product, then col2im, one strided addition per tap
+        taps = w2.T.dot(delta).reshape(pool_1.shape[0], k, k, batch, 10, 10)
         grad_pool_1 = np.zeros(pool_1.shape, pool_1.dtype)
-        out = relu_2.shape[1]
         for i in range(k):
             for j in range(k):
-                grad_pool_1[:, i:i + out, j:j + out] += taps[..., i, j]
-        delta = _pool_relu_backward(relu_1, pool_1, grad_pool_1).reshape(-1, CONVS[0][1])
-        updates += [(kernels[0], columns_1.T.dot(delta)), (conv_biases[0], delta.sum(axis=0))]
-        for param, grad in updates:
+                grad_pool_1[:, :, i:i + 10, j:j + 10] += taps[:, i, j]
+        delta = _pool_relu_backward(relu_1, pool_1, grad_pool_1).reshape(pool_1.shape[0], -1)  # (6, N*784)
+        grads += [delta.sum(axis=1), delta.dot(columns_1.T)]
+        for param, grad in zip([a for pair in params for a in pair], reversed(grads)):
             param -= lr * grad
         return loss
 
     def current():
-        conv_weights = [kernel.T.reshape(o, i, k, k) for kernel, (i, o, _, _) in zip(kernels, CONVS)]
-        first = weights[0].reshape(h, w, c, -1).transpose(3, 2, 0, 1).reshape(-1, c * h * w)
-        linear_weights = [first] + [weight.T for weight in weights[1:]]
-        return [a.copy() for pair in zip(conv_weights + linear_weights, conv_biases + biases) for a in pair]
+        shapes = [a.shape for pair in setup.params for a in pair]
+        return [a.reshape(shape).copy() for a, shape in zip([a for pair in params for a in pair], shapes)]
 
     return Runner(step, harness.numpy_value, current)
 
