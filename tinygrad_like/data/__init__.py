@@ -6,7 +6,9 @@ from tinygrad_like.data.mnist import (MNIST, book_mnist, default_mnist_dir, find
                                       read_idx)
 from tinygrad_like.data.titanic import (Titanic, default_titanic_csv, find_titanic_csv, load_titanic,
                                         titanic_places)
+from tinygrad_like.data import text
+from tinygrad_like.data.text import *  # noqa: F401,F403 (the names are listed in text.__all__)
 
 __all__ = ["MNIST", "DataLoader", "Dataset", "TensorDataset", "Titanic", "book_mnist", "default_mnist_dir",
            "default_titanic_csv", "find_mnist", "find_titanic_csv", "load_mnist", "load_titanic", "mnist_places",
-           "read_idx", "titanic_places", *embedded.__all__]
+           "read_idx", "titanic_places", *embedded.__all__, *text.__all__]
