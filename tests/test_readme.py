@@ -1,5 +1,10 @@
 """Every ```python block of README.md runs as pasted: alone, in a fresh interpreter, from an empty
-directory. The `test_` functions a block defines (hypothesis properties) are called too."""
+directory. The `test_` functions a block defines (hypothesis properties) are called too.
+
+A block whose first line is `# needs: torch, onnxruntime` (packages beyond the install's) is skipped
+where one of them is missing, and carries the marker of their extra, so that `-m torch` and
+`-m interop` run it where .ci/run installs them."""
+import importlib.util
 import os
 import pathlib
 import re
@@ -42,14 +47,32 @@ def python_blocks():
 
 
 BLOCKS = python_blocks()
+# the pytest marker (declared in setup.cfg) of the extra each optional package belongs to
+MARKERS = {"torch": "torch", "safetensors": "interop", "onnx": "interop", "onnxruntime": "interop"}
+
+
+def needs(source):
+    """The packages a block's `# needs: a, b` first line names."""
+    match = re.match(r"# needs: (.*)\n", source)
+    return [name.strip() for name in match.group(1).split(",")] if match else []
+
+
+def block_parameters():
+    for first_line, source in BLOCKS:
+        marks = sorted({MARKERS[name] for name in needs(source) if name in MARKERS})
+        yield pytest.param(first_line, source, marks=[getattr(pytest.mark, mark) for mark in marks],
+                           id=f"line-{first_line}")
 
 
 def test_the_readme_has_python_blocks():
     assert len(BLOCKS) >= 3  # guards the extraction: the quick start, the op and the layer
 
 
-@pytest.mark.parametrize("first_line, source", BLOCKS, ids=[f"line-{line}" for line, _ in BLOCKS])
+@pytest.mark.parametrize("first_line, source", block_parameters())
 def test_block_runs_as_pasted(first_line, source, tmp_path):
+    for name in needs(source):
+        if importlib.util.find_spec(name) is None:
+            pytest.skip(f"README.md block at line {first_line} needs {name}, which is not installed")
     # this checkout's package first, whatever else is installed
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     result = subprocess.run([sys.executable, "-c", DRIVER, str(first_line)], input=source, cwd=tmp_path, env=env,
