@@ -29,7 +29,7 @@ from benchmarks.workloads import WORKLOADS  # noqa: E402
 EXTRAS = ("memory", "chapter8", "profile")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 NOTES_MARKER = "<!-- Hand-written notes below this line are kept when run.py rewrites the file. -->"
-PROFILED = ("streetlight", "deep-narrow")
+PROFILED = ("streetlight", "deep-narrow", "lenet")
 
 
 def parse_args(argv):
@@ -72,6 +72,11 @@ def steps_for(workload, args):
 
 
 # ---- measuring ------------------------------------------------------------------------------------
+def workload_threads(workload):
+    """The thread count a workload is timed (and profiled) with, when it sets one."""
+    return harness.threads_limited(workload.threads) if workload.threads else contextlib.nullcontext()
+
+
 def run_workload(workload, frameworks, args):
     rounds = args.rounds * workload.rounds_factor
     row = dict(name=workload.name, description=workload.description, target=workload.target, steps=0,
@@ -86,8 +91,7 @@ def run_workload(workload, frameworks, args):
         return row
     setup, runners = workload.runners(frameworks)
     steps = steps_for(workload, args)
-    threads = harness.threads_limited(workload.threads) if workload.threads else contextlib.nullcontext()
-    with threads:
+    with workload_threads(workload):
         timings = harness.time_interleaved(runners, steps, rounds, clock=args.clock)
     for name, timing in timings.items():  # the timed runs must stay finite, too
         value = runners[name].value(timing.last_result)
@@ -290,8 +294,9 @@ def main(argv=None):
         print("profile: phases, cProfile and per-call overhead ...", flush=True)
         for name in PROFILED:
             workload, steps = WORKLOADS[name], steps_for(WORKLOADS[name], args)
-            by_phase = {f: profiling.phases(workload, f, steps) for f in frameworks if f != harness.BASELINE}
-            profiles.append((name, by_phase, profiling.profile(workload, steps)))
+            with workload_threads(workload):
+                by_phase = {f: profiling.phases(workload, f, steps) for f in frameworks if f != harness.BASELINE}
+                profiles.append((name, by_phase, profiling.profile(workload, steps)))
         micro_tables = micro.measure()
         overheads = {name: profiling.overhead(WORKLOADS[name], steps_for(WORKLOADS[name], args), args.rounds)
                      for name in profiling.OVERHEAD_WORKLOADS}
