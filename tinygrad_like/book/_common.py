@@ -216,6 +216,40 @@ class BookCrossEntropy(nn.Module):
         return BookCrossEntropyFunction.apply(logits, target=target)
 
 
+class BookSigmoidFunction(Function):
+    """Forward: sigmoid. Backward: the gradient passes unchanged (the derivative left out)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return 1 / (1 + np.exp(-x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class BookSigmoid(nn.Module):
+    """The hidden sigmoid of chapter 11's sentiment network, *including its backward bug*: the notebook's
+    `layer_1_delta = layer_2_delta.dot(weights_1_2.T)` leaves out the sigmoid's derivative, so the layer
+    back-propagates as if it were the identity. gradcheck rejects it; `nn.Sigmoid` is the true layer."""
+
+    def forward(self, x):
+        return BookSigmoidFunction.apply(x)
+
+
+class BookMeanFunction(Function):
+    """Forward: the mean over axis 0. Backward: every row gets the whole gradient (the sum's)."""
+
+    @staticmethod
+    def forward(ctx, rows):
+        ctx.count = rows.shape[0]
+        return rows.mean(axis=0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.tile(grad, (ctx.count, 1))
+
+
 class BookLaggedGradientFunction(Function):
     """Forward: `earlier` unchanged. Backward: the gradient goes to `later`, none to `earlier`.
 
