@@ -256,6 +256,50 @@ def test_each_op_runs_in_onnxruntime_as_it_runs_here(name):
     check(Lambda(function), x)
 
 
+def write_first_column(x):
+    y = x * 2
+    y[:, 0] = 0.5  # one number, and the batch axis whole: any batch size
+    return y
+
+
+def write_block(x, w=Tensor(normal(3, 2))):
+    y = x + 0
+    y[:, [0, 2]] = w
+    y[1:, -1] = Tensor([7.0, 8.0])
+    return y
+
+
+INDEX = Tensor(np.array([[0, 2, 2, 1], [3, 3, 0, 0], [1, 0, 2, 3]]))
+STATIC_OPS = {  # writes at positions of the whole tensor: fixed sizes only
+    "setitem": (write_block, normal(3, 4)),
+    "scatter-family": (lambda x, src=Tensor(normal(3, 4)): x.scatter(1, INDEX, src) + x.scatter_add(1, INDEX, x)
+                       + x.index_add(1, Tensor(np.array([3, 0, 3])), x[:, :3]) + x.index_fill(1, INDEX[0, :2], 2.0)
+                       + x.index_copy(0, Tensor(np.array([2, 0, 1])), x * 3), normal(3, 4)),
+    "masked_scatter": (lambda x: x.masked_scatter(Tensor(np.array([[True, False, True, True]])), x * 10),
+                       normal(3, 4)),
+    "diag_embed": (lambda x: x.diag_embed() + x.diag_embed(1)[..., 1:, :-1], normal(3, 4)),
+}
+
+
+@pytest.mark.parametrize("name", STATIC_OPS)
+def test_writes_at_positions_with_fixed_sizes(name):
+    function, x = STATIC_OPS[name]
+    check(Lambda(function), x, dynamic_axes={}, opset_version=18)
+
+
+def write_columns(x):
+    y = x + 0
+    y[:, [0, 2]] = 1.5  # an index array: positions in the whole tensor
+    return y
+
+
+def test_a_write_of_one_number_keeps_the_batch_dynamic():
+    check(Lambda(write_first_column), normal(3, 4))
+    with pytest.raises(ExportError, match="writes at positions of a tensor with a dynamic axis; pass dynamic_axes"):
+        export(Lambda(write_columns), normal(3, 4))
+    check(Lambda(write_columns), normal(3, 4), dynamic_axes={})
+
+
 def test_two_inputs_and_names(tmp_path):
     model = Lambda(lambda a, b: a @ b.transpose(1, 2))
     proto = check(model, (normal(2, 3, 4), normal(2, 5, 4)), tmp_path=tmp_path, input_names=["a", "b"],

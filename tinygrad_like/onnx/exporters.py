@@ -802,3 +802,75 @@ def gru_layer(g, node):
     # ONNX's gates z, r, h; PyTorch's r, z, n, whose n = tanh(xg_n + r * (h W_hn + b_hn)): linear_before_reset
     y, _ = _recurrent(g, node, "GRU", 3, [1, 0, 2], hidden_bias, linear_before_reset=1)
     return g.squeeze(y, [1])
+
+
+# ---- writes into a copy: x[index] = value, scatter, index_add/copy/fill, diag_embed --------------------------------
+def _positions(node, value, index, what):
+    """The flat positions of a tensor of `value`'s (fixed) shape that `index` selects, in selection order."""
+    if any(value.dynamic):
+        raise ExportError(f"export: {node.describe()} {what} at positions of a tensor with a dynamic axis; pass "
+                          "dynamic_axes={} for fixed sizes")
+    return np.arange(math.prod(value.shape), dtype=np.int64).reshape(value.shape)[index]
+
+
+def _scatter_flat(g, node, target, shape, positions, values, **attributes):
+    """target (flattened) with values (broadcast to the positions' shape) written at the flat positions."""
+    flat = g.op("Reshape", target, np.array([-1], np.int64))
+    updates = g.op("Reshape", g.op("Expand", values, np.array(positions.shape, np.int64)), np.array([-1], np.int64))
+    written = g.op("ScatterND", flat, positions.reshape(-1, 1), updates, **attributes)
+    return g.op("Reshape", written, np.array(shape, np.int64))
+
+
+@exports(ops.Setitem)
+def setitem(g, node):
+    """A copy of x with x[index] = value: where the value is one number and the index basic and whole along
+    the dynamic axes, a mask chooses between them (any batch size); otherwise a ScatterND at the selected
+    positions of the fixed shape, where the last of repeated positions wins, as in numpy."""
+    x, value = node.inputs[0], node.inputs[1]
+    index = node.option("index")
+    parts = _full_index(index if isinstance(index, tuple) else (index,), len(x.shape))
+    basic = all(part is None or isinstance(part, slice) or _is_int(part) for part in parts)
+    if math.prod(value.shape) == 1 and basic and None not in parts:
+        whole = [not x.dynamic[axis] or part == slice(None) for axis, part in enumerate(parts)]
+        if all(whole):
+            mask = np.zeros([1 if d else n for n, d in zip(x.shape, x.dynamic)], bool)
+            mask[parts] = True
+            scalar = g.op("Reshape", node.input(1), np.array([], np.int64))
+            return g.op("Where", mask, scalar, node.input(0))
+    positions = _positions(node, x, index, "writes")
+    flat = positions.reshape(-1)
+    last = len(flat) - 1 - np.unique(flat[::-1], return_index=True)[1]  # where each position is written last
+    updates = g.op("Expand", node.input(1), np.array(positions.shape, np.int64))
+    if len(last) < len(flat):
+        updates = g.op("Gather", g.op("Reshape", updates, np.array([-1], np.int64)), np.sort(last).astype(np.int64))
+        positions = flat[np.sort(last)]
+    return _scatter_flat(g, node, node.input(0), x.shape, positions, updates)
+
+
+@exports(ops.ScatterAdd)
+def scatter_add(g, node):
+    """zeros(shape) with the values added at [index], repeats adding up (scatter_add, index_add)."""
+    shape, index = node.option("shape"), node.option("index")
+    if g.opset < 16:
+        raise ExportError(f"export: {node.describe()} needs ScatterND's reduction, from opset 16 on; pass "
+                          "opset_version=16 or later")
+    value = node.inputs[0]
+    zeros = np.zeros(shape, value.dtype)
+    positions = np.arange(zeros.size, dtype=np.int64).reshape(shape)[index]
+    if any(value.dynamic):
+        raise ExportError(f"export: {node.describe()} adds at positions of a tensor with a dynamic axis; pass "
+                          "dynamic_axes={} for fixed sizes")
+    return _scatter_flat(g, node, g.const(zeros), shape, positions, node.input(0), reduction="add")
+
+
+@exports(ops.DiagonalScatter)
+def diagonal_scatter(g, node):
+    """zeros(shape) with the values on a diagonal (diag_embed)."""
+    shape, offset, dim1, dim2 = (node.option(name) for name in ("shape", "offset", "dim1", "dim2"))
+    value = node.inputs[0]
+    if any(value.dynamic):
+        raise ExportError(f"export: {node.describe()} builds diagonal matrices with a dynamic axis; pass "
+                          "dynamic_axes={} for fixed sizes")
+    zeros = np.zeros(shape, value.dtype)
+    positions = np.diagonal(np.arange(zeros.size, dtype=np.int64).reshape(shape), offset, dim1, dim2)
+    return _scatter_flat(g, node, g.const(zeros), shape, positions, node.input(0))
