@@ -36,7 +36,7 @@ def dataset(tmp_path_factory):
     return ch15.load(spam, ham, test_size=100)
 
 
-def test_preprocessing_is_the_notebooks(dataset, tmp_path):
+def test_preprocessing_is_the_notebooks(dataset):
     assert dataset.vocab == sorted(dataset.vocab) and ch15.UNKNOWN in dataset.vocab
     assert dataset.train_data.shape == (2 * 400, 500) and dataset.test_data.shape == (200, 500)
     assert dataset.train_target[:4, 0].tolist() == [1, 0, 1, 0]  # spam and ham alternate
@@ -44,8 +44,7 @@ def test_preprocessing_is_the_notebooks(dataset, tmp_path):
         dataset.index[ch15.UNKNOWN]})
     long_email = {f"x{i}" for i in range(500)}
     assert ch15.Dataset([long_email] + [{"a"}] * 3, [{"b"}] * 3, test_size=1).to_indices([long_email]) == []
-    (tmp_path / "odd.txt").write_bytes(b"caf\xc3\xa9 \xff ok \n\x0cnext line \n")
-    assert ch15.read_lines(tmp_path / "odd.txt", "test") == ["caf\u00e9  ok \n", "\x0c", "next line \n"]
+    assert ch15.emails(["b a b \n", "c \n"]) == [{"a", "b"}, {"c"}]
 
 
 def test_plain_training_learns_the_planted_words(dataset):
@@ -107,7 +106,7 @@ def test_average_of_state_dicts_and_secure_sum():
 
 
 def test_missing_file_and_too_few_emails_are_clear_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="spam.txt: no such file .*spam.txt.*pass the path"):
+    with pytest.raises(FileNotFoundError, match="spam.txt.*pass the path"):
         ch15.load(tmp_path / "spam.txt", tmp_path / "ham.txt")
     spam, ham = _write_corpus(tmp_path, n=30)
     with pytest.raises(ValueError, match="30 spam and 30 ham emails .* needs more than 1000"):

@@ -50,13 +50,13 @@ import math
 import random
 import sys
 import time
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from tinygrad_like import nn, no_grad
 from tinygrad_like.book._common import BookMeanFunction, BookSigmoid, Progress, Row, close_row, single_blas_thread
+from tinygrad_like.data import Vocabulary, load_reviews
 from tinygrad_like.nn import functional as F
 from tinygrad_like.tensor import Tensor
 
@@ -77,40 +77,25 @@ BOOK_ANALOGY = [("terrific", -210.46593317724228), ("perfect", -210.526528060322
 
 
 # ---- data -------------------------------------------------------------------------------------------------
-def read_lines(path, what):
-    """The lines of a user's file, as `open(path).readlines()` reads them; a missing file is a
-    FileNotFoundError naming it and what it should hold."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file ({what}); the IMDB reviews cannot be shipped with "
-                                "tinygrad_like: pass the path of your copy (udacity's sentiment-network data)")
-    with open(path, encoding="utf-8", errors="replace") as file:
-        return file.readlines()
+def load(reviews_path, labels_path):
+    """The user's reviews.txt and labels.txt (`tinygrad_like.data.load_reviews`: FileNotFoundError naming
+    a missing file, ValueError for a count mismatch or a label other than positive/negative)."""
+    return load_reviews(reviews_path, labels_path)
 
 
-def read_reviews(reviews_path, labels_path):
-    """The user's reviews.txt and labels.txt (one review / one 'positive' or 'negative' per line)."""
-    reviews = read_lines(reviews_path, "the movie reviews, one per line: reviews.txt")
-    labels = read_lines(labels_path, "one label per review, 'positive' or 'negative': labels.txt")
-    if len(reviews) != len(labels):
-        raise ValueError(f"ch11: {reviews_path} has {len(reviews)} reviews but {labels_path} has {len(labels)} "
-                         "labels; they must be line by line")
-    return reviews, labels
-
-
-class Reviews(NamedTuple):
+class SentimentData(NamedTuple):
     vocab: list  # sorted: the notebook's list(set(...)) varies from run to run
     reviews: list  # per review, its distinct word indices (sorted)
-    targets: np.ndarray  # 1 for 'positive'
+    targets: np.ndarray  # 1.0 for a positive review
 
 
-def sentiment_data(raw_reviews, raw_labels):
-    """The notebook's preprocessing for the sentiment network: each review the set of its non-empty words."""
+def sentiment_data(raw_reviews, targets):
+    """The notebook's preprocessing for the sentiment network: each review (a line of reviews.txt) the set
+    of its non-empty words; `targets` 1 for positive, 0 for negative (`load(...).targets`)."""
     tokens = [set(review.split(" ")) for review in raw_reviews]
-    vocab = sorted({word for words in tokens for word in words if len(word) > 0})
-    index = {word: i for i, word in enumerate(vocab)}
-    reviews = [sorted({index[word] for word in words if word in index}) for words in tokens]
-    return Reviews(vocab, reviews, np.array([1.0 if label == "positive\n" else 0.0 for label in raw_labels]))
+    vocab = Vocabulary(word for words in tokens for word in words if len(word) > 0)
+    reviews = [sorted({vocab[word] for word in words if word in vocab}) for words in tokens]
+    return SentimentData(vocab.itos, reviews, np.asarray(targets, dtype=np.float64))
 
 
 class Corpus(NamedTuple):
@@ -123,12 +108,11 @@ def blank_data(raw_reviews, seed=1):
     """The notebook's preprocessing for filling in the blank: all words (split on " "), the reviews
     shuffled by `random.seed(seed); random.shuffle(...)` (Python's generator, not numpy's)."""
     tokens = [review.split(" ") for review in raw_reviews]
-    vocab = sorted({word for words in tokens for word in words})
-    index = {word: i for i, word in enumerate(vocab)}
-    reviews = [[index[word] for word in words] for words in tokens]
+    vocab = Vocabulary(tokens)
+    reviews = [[vocab[word] for word in words] for words in tokens]
     concatenated = np.array([i for review in reviews for i in review])
     random.Random(seed).shuffle(reviews)
-    return Corpus(vocab, reviews, concatenated)
+    return Corpus(vocab.itos, reviews, concatenated)
 
 
 # ---- the networks -----------------------------------------------------------------------------------------
@@ -354,10 +338,10 @@ def skipped_rows():
     return [Row("ch11 sentiment net, word embeddings", "IMDB reviews.txt / labels.txt", "-", "skipped")]
 
 
-def rows_with_data(raw_reviews, raw_labels, full=False, progress=True):
+def rows_with_data(raw_reviews, targets, full=False, progress=True):
     """The sentiment network against the book's figures (a vocabulary-order-independent check: test
     accuracy within 0.02 of 0.849) and its nearest words; with `full`, the fill-in-the-blank network too."""
-    data = sentiment_data(raw_reviews, raw_labels)
+    data = sentiment_data(raw_reviews, targets)
     run = train_sentiment(data, progress=progress)
     weights = run.model.embedding.weight
     rows = [close_row("ch11 sentiment net: test accuracy", 0.849, run.test_accuracy, 0.02),
@@ -396,7 +380,7 @@ def main(argv=None):
         if args.reviews is None or args.labels is None:
             parser.error("give both --reviews FILE and --labels FILE")
         try:
-            raw = read_reviews(args.reviews, args.labels)
+            raw = load(args.reviews, args.labels)
         except FileNotFoundError as error:
             parser.error(str(error))
         except ValueError as error:
@@ -405,14 +389,14 @@ def main(argv=None):
     if raw is None:
         print("\nThe networks need the book's IMDB data: give --reviews FILE and --labels FILE.")
         return 0
-    data = sentiment_data(*raw)
+    data = sentiment_data(raw.reviews, raw.targets)
     run = train_sentiment(data, args.layers)
     print("\n".join(run.lines))
     for word in ("beautiful", "terrible"):
         if word in data.vocab:
             print(similar(run.model.embedding.weight, data.vocab, word))
     if not args.no_blank:
-        corpus = blank_data(raw[0])
+        corpus = blank_data(raw.reviews)
         model = train_fill_in_the_blank(corpus, args.layers, limit=args.blank_reviews)
         weights = model.embedding.weight
         if "terrible" in corpus.vocab:

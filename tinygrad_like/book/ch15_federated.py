@@ -37,12 +37,12 @@ import argparse
 import copy
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
 from tinygrad_like import nn, no_grad, optim
 from tinygrad_like.book._common import Row, py3_str
+from tinygrad_like.data import Vocabulary, load_spam_ham
 from tinygrad_like.tensor import Tensor
 
 EMAIL_LENGTH, TEST_EMAILS, BATCH_SIZE, ALPHA, BOOK_BS = 500, 1000, 500, 0.01, 500
@@ -59,18 +59,9 @@ BOOK_BOB_WORDS = ["is", "pizza", "computer", "password", "my"]  # in that sessio
 
 
 # ---- data -------------------------------------------------------------------------------------------------
-def read_lines(path, what):
-    """The lines of a user's file as the notebook reads them (`codecs.open(path, "r", encoding="utf-8",
-    errors="ignore").readlines()`); a missing file is a FileNotFoundError naming it and what it is."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file ({what}); the book's data cannot be shipped with "
-                                "tinygrad_like: pass the path of your copy")
-    return path.read_bytes().decode("utf-8", errors="ignore").splitlines(keepends=True)
-
-
 def emails(lines):
-    """Each line as the set of its words, the notebook's `set(row[:-2].split(" "))`."""
+    """Each line as the set of its words, the notebook's `set(row[:-2].split(" "))` (the line's last two
+    characters, a space and the newline in the book's files, cut off)."""
     return [set(row[:-2].split(" ")) for row in lines]
 
 
@@ -79,8 +70,8 @@ class Dataset:
     with "<unk>"), indices padded to 500, the last 1000 of each kind held out, spam and ham alternating."""
 
     def __init__(self, spam, ham, test_size=TEST_EMAILS, length=EMAIL_LENGTH):
-        self.vocab = sorted(set().union(*spam, *ham, {UNKNOWN}))
-        self.index = {word: i for i, word in enumerate(self.vocab)}
+        vocab = Vocabulary([*spam, *ham, [UNKNOWN]])
+        self.vocab, self.index = vocab.itos, vocab.stoi
         spam_idx, ham_idx = self.to_indices(spam, length), self.to_indices(ham, length)
         if min(len(spam_idx), len(ham_idx)) <= test_size:
             raise ValueError(f"ch15: {len(spam_idx)} spam and {len(ham_idx)} ham emails of fewer than {length} "
@@ -105,9 +96,11 @@ def _alternate(spam, ham):
 
 
 def load(spam_path, ham_path, test_size=TEST_EMAILS):
-    """The Dataset of the user's spam.txt and ham.txt (the book's Enron files)."""
-    return Dataset(emails(read_lines(spam_path, "the spam emails, one per line: spam.txt")),
-                   emails(read_lines(ham_path, "the ham emails, one per line: ham.txt")), test_size)
+    """The Dataset of the user's spam.txt and ham.txt (the book's Enron files, read by
+    `tinygrad_like.data.load_spam_ham` as the notebook reads them; a missing one is a FileNotFoundError
+    naming it)."""
+    mails = load_spam_ham(spam_path, ham_path)
+    return Dataset(emails(mails.spam), emails(mails.ham), test_size)
 
 
 # ---- the model ----------------------------------------------------------------------------------------------
