@@ -8,12 +8,17 @@ ValueError. Marked interop: the default run leaves them to `pytest -m interop`.
 import json
 import os
 import sys
+import tempfile
 
+import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinygrad_like as tl
 from tinygrad_like import Tensor, nn, optim
+from tinygrad_like.testing import shapes
 
 pytestmark = pytest.mark.interop
 
@@ -109,6 +114,25 @@ def test_nested_structures_arrays_scalars_and_colliding_names_round_trip(tmp_pat
            "flag": True, "empty": np.zeros((0, 4), np.float32), "zero_d": Tensor(np.array(7, np.int32))}
     tl.save(obj, tmp_path / "nested.safetensors")
     assert_same(obj, tl.load(tmp_path / "nested.safetensors"))
+
+
+DTYPES = st.sampled_from([np.float32, np.float64, np.float16, np.int64, np.int32, np.int8, np.uint8, np.bool_])
+LEAVES = st.one_of(
+    st.builds(Tensor, DTYPES.flatmap(lambda dtype: hnp.arrays(dtype, shapes(max_dims=3, max_side=3)))),
+    DTYPES.flatmap(lambda dtype: hnp.arrays(dtype, shapes(max_dims=2, max_side=3))),
+    st.integers(-2 ** 40, 2 ** 40), st.floats(allow_nan=False), st.text(max_size=4), st.none(), st.booleans())
+NAMES = st.text("ab.0", min_size=1, max_size=3)  # dots and digits: names that collide once joined
+
+
+@settings(max_examples=10)
+@given(st.recursive(LEAVES, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(NAMES, inner,
+                                                                                                 max_size=3)),
+                    max_leaves=6))
+def test_any_structure_round_trips_bit_exactly(obj):
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "x.safetensors")
+        tl.save(obj, path)
+        assert_same(obj, tl.load(path))
 
 
 def test_a_file_written_elsewhere_loads_as_a_flat_dict_sorted_by_name(tmp_path, safetensors_numpy):

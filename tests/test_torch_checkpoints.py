@@ -6,14 +6,18 @@ ones (dtypes, shared storages, strides) and malicious ones, which must be refuse
 the global and without any side effect (a payload that would create a file must not create it). The tests
 marked torch read the files the installed PyTorch writes.
 """
+import os
 import pickle
 import struct
 import subprocess
 import sys
+import tempfile
 import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinygrad_like as tl
 from tinygrad_like import Tensor, nn
@@ -298,6 +302,33 @@ def test_views_shared_storages_and_strides_come_back_as_torch_has_them(tmp_path,
     assert np.shares_memory(loaded["slice"].numpy(), loaded["base"].numpy())
     loaded["base"].numpy()[1, 4] = -1
     assert loaded["column"].numpy()[1] == -1 and loaded["t"].numpy()[4, 1] == -1
+
+
+VIEWS = st.sampled_from(["t", "flip-slice", "select", "expand", "narrow", "contiguous"])
+
+
+@pytest.mark.torch
+@settings(max_examples=12)
+@given(shape=st.lists(st.integers(1, 4), min_size=2, max_size=3), view=VIEWS,
+       dtype=st.sampled_from(["float32", "float64", "int64", "int16", "bool", "float16"]), legacy=st.booleans())
+def test_any_view_torch_writes_reads_back_as_it_is(shape, view, dtype, legacy):
+    torch = torch_module()
+    base = (torch.arange(int(np.prod(shape))) % 5).reshape(shape).to(getattr(torch, dtype))
+    derived = {"t": lambda b: b.transpose(0, -1), "flip-slice": lambda b: b[::2, 1:],
+               "select": lambda b: b[-1], "expand": lambda b: b[:1].expand(3, *b.shape[1:]),
+               "narrow": lambda b: b.narrow(-1, 0, 1), "contiguous": lambda b: b.transpose(0, 1).contiguous()}[view](base)
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "views.pt")
+        torch.save({"base": base, "view": derived}, path, _use_new_zipfile_serialization=not legacy)
+        loaded = tl.load(path)
+    for name, theirs in (("base", base), ("view", derived)):
+        assert loaded[name].dtype == np.dtype(dtype) and loaded[name].shape == tuple(theirs.shape)
+        np.testing.assert_array_equal(loaded[name].numpy(), theirs.numpy())
+    # memory shared as in torch, except by an empty view and an expanded one (copied here)
+    expanded = any(step == 0 and n > 1 for step, n in zip(derived.stride(), derived.shape))
+    shares = (derived.untyped_storage().data_ptr() == base.untyped_storage().data_ptr() and derived.numel() > 0
+              and not expanded)
+    assert np.shares_memory(loaded["view"].numpy(), loaded["base"].numpy()) == shares
 
 
 @pytest.mark.torch
