@@ -2,9 +2,9 @@
 
 Prints the ten losses of each of the chapter's toy networks (2-layer linear nets, Sequential, Tanh and
 Sigmoid, Embedding, cross-entropy) and the index_select gradient, as the notebook prints them; the
-weights are the book's draws, ids included.
+weights are the book's draws, ids included. --rnn also trains the chapter's RNN on bAbI task 1.
 
-Run: python examples/ch13_framework.py
+Run: python examples/ch13_framework.py [--rnn [--cell book|tanh] [--babi DIR]]
 The networks are in tinygrad_like/book/ch13_framework.py.
 """
 import sys

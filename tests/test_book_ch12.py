@@ -115,3 +115,32 @@ def test_tokens_vocabulary_and_table_format():
 def test_unknown_gradients_is_an_error():
     with pytest.raises(ValueError, match="ch12 LinearRNN: gradients must be one of book, true"):
         ch12.LinearRNN(5, gradients="exact")
+
+
+@pytest.fixture(scope="module")
+def babi_lines():
+    """bAbI task 1's training lines, found as the library finds them; skips, naming the places, without."""
+    try:
+        return ch12.babi_lines()
+    except FileNotFoundError as error:
+        pytest.skip(str(error))
+
+
+def test_first_perplexity_is_in_the_range_of_the_notebooks_code(babi_lines):
+    first = ch12.run(babi_lines, iterations=1, progress=False).perplexities[0]
+    assert ch12.FIRST_RANGE[0] <= first <= ch12.FIRST_RANGE[1]
+    assert abs(first - ch12.BOOK_PERPLEXITY[0]) < 0.5
+    assert ch12.rows(babi_lines, progress=False)[0].status == "yes"
+
+
+def test_vocabulary_of_the_first_1000_lines_has_82_words(babi_lines):
+    assert len(ch12.vocabulary(ch12.book_tokens(babi_lines))) == 82
+
+
+@pytest.mark.slow
+def test_whole_run_ends_in_the_range_with_the_published_table(babi_lines):
+    result = ch12.run(babi_lines, progress=False)
+    assert len(result.perplexities) == 30
+    assert ch12.LAST_RANGE[0] <= result.perplexities[-1] <= ch12.LAST_RANGE[1]
+    assert result.perplexities[10] < 25 < result.perplexities[5]  # the published curve's shape: 76 -> 18.8
+    assert result.table == ch12.BOOK_TABLE

@@ -93,3 +93,66 @@ def test_gradcheck_rejects_the_book_cross_entropy_for_a_batch_but_not_for_one_ro
 def test_unknown_run_is_an_error_naming_the_runs():
     with pytest.raises(ValueError, match="ch13 toy run: name must be one of numpy, autograd"):
         ch13.toy_run("lstm")
+
+
+# ---- the RNN on bAbI ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def babi_lines():
+    """bAbI task 1's training lines, found as the library finds them; skips, naming the places, without."""
+    from tinygrad_like.data import load_babi
+    try:
+        return [line.raw for line in load_babi(1, "train").lines]
+    except FileNotFoundError as error:
+        pytest.skip(str(error))
+
+
+def test_babi_rnn_data_is_the_notebooks(babi_lines):
+    vocab, data = ch13.babi_rnn_data(babi_lines)
+    assert len(vocab) == 83 and data.shape == (1000, 6)
+    assert vocab.decode(data[0]) == ["-", "mary", "moved", "to", "the", "bathroom."]
+    assert vocab.decode(data[2]) == ["-", "-", "where", "is", "mary?", "\tbathroom\t1"]
+
+
+def test_babi_rnn_first_row_is_in_the_range_of_the_notebooks_reruns(babi_lines):
+    rows = ch13.rnn_rows(babi_lines)
+    assert len(rows) == 1 and rows[0].status == "yes"
+    result = ch13.babi_rnn(babi_lines, iterations=1)
+    assert result.lines[0] == f"Loss: {result.losses[0]} % Correct: {result.correct[0]}"
+    assert result.prediction[0] == ch13.BOOK_RNN_PREDICTION[0] and result.prediction[1] == ch13.BOOK_RNN_PREDICTION[1]
+
+
+def test_book_rnn_cell_is_the_books_formula_and_its_gradients_are_right():
+    np.random.seed(0)
+    cell = ch13.BookRNNCell(3, 4, 5)
+    x, h = np.random.default_rng(0).normal(size=(2, 3)), np.random.default_rng(1).normal(size=(2, 4))
+    output, hidden = cell(Tensor(x), Tensor(h))
+    w_ih, w_hh, w_ho = (layer.weight.numpy().T for layer in (cell.w_ih, cell.w_hh, cell.w_ho))
+    expected = 1 / (1 + np.exp(-(x @ w_ih + h @ w_hh)))
+    np.testing.assert_allclose(hidden.numpy(), expected, rtol=1e-14)
+    np.testing.assert_allclose(output.numpy(), expected @ w_ho, rtol=1e-13)
+    inputs = [Tensor(np.random.default_rng(s).normal(size=(2, 3)), requires_grad=True) for s in range(3)]
+
+    def last_step_loss(*xs):  # the chapter's loss: the last output's cross-entropy only
+        state = cell.init_hidden(2)
+        for step in xs:
+            out, state = cell(step, state)
+        return F.cross_entropy(out, Tensor(np.array([1, 4])), reduction="sum")
+    assert gradcheck(last_step_loss, *inputs)
+
+
+def test_tanh_cell_holds_the_books_draws_in_nn_rnncell():
+    np.random.seed(0)
+    cell = ch13.TanhRNNCell(3, 4, 5)
+    np.random.seed(0)
+    w_ih = np.random.randn(3, 4) * np.sqrt(2 / 3)
+    np.testing.assert_array_equal(cell.cell.weight_ih.numpy(), w_ih.T)
+    assert cell.cell.bias_hh.numpy().tolist() == [0.0] * 4
+    with pytest.raises(ValueError, match="cell must be one of book, tanh"):
+        ch13.babi_rnn(["1 a b c d e"], cell="lstm")
+
+
+@pytest.mark.slow
+def test_babi_rnn_learns_to_the_published_accuracy(babi_lines):
+    first, last, prediction = ch13.rnn_rows(babi_lines, full=True)
+    assert first.status == last.status == "yes" and prediction.status == "n/a"
+    assert last.ours.split("; ")[1] in ("0.35", "0.36", "0.37")

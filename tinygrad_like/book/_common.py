@@ -315,6 +315,13 @@ def close_row(network, book, ours, tolerance, shown=None):
     return Row(network, show(book), show(ours), f"yes (±{tolerance:g})" if ok else "NO")
 
 
+def range_row(network, book, ours, low, high):
+    """A row whose figure cannot be reproduced digit for digit (it depends on something the source leaves
+    to chance): a match when ours lies in [low, high], the range the source's own code gives."""
+    inside = low <= ours <= high
+    return Row(network, f"{book:.4g} (its code: {low:g}-{high:g})", f"{ours:.4g}", "yes (in range)" if inside else "NO")
+
+
 def info_row(network, ours, note="n/a"):
     return Row(network, "-", ours, note)
 

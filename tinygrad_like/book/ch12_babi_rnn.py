@@ -34,13 +34,18 @@ it. Re-runs of the notebook's code gave a first perplexity of 81.7-82.1 (publish
 of 3.86-4.20 (published 4.017) depending on that order, and the prediction table
 `is / to / the / bedroom.` every time; ours is compared with those ranges and that table.
 """
+import argparse
 import math
+import sys
+import time
 from typing import NamedTuple
 
 import numpy as np
 
 from tinygrad_like import nn, optim
-from tinygrad_like.book._common import BookLaggedGradientFunction, BookTapFunction, Progress, single_blas_thread
+from tinygrad_like.book._common import (BookLaggedGradientFunction, BookTapFunction, Progress, Row, range_row,
+                                        single_blas_thread)
+from tinygrad_like.data import Vocabulary, load_babi
 from tinygrad_like.nn import functional as F
 from tinygrad_like.tensor import Tensor, cat
 
@@ -75,8 +80,15 @@ def book_tokens(lines, count=LINES):
 
 
 def vocabulary(tokens):
-    """Every token, sorted: a fixed order where the notebook's `list(set(...))` varies from run to run."""
-    return sorted({word for sentence in tokens for word in sentence})
+    """Every token, sorted (`tinygrad_like.data.Vocabulary`): a fixed order where the notebook's
+    `list(set(...))` varies from run to run."""
+    return Vocabulary(tokens).itos
+
+
+def babi_lines(directory=None):
+    """The lines of bAbI task 1's training file (`tinygrad_like.data.load_babi`, found where the data sets
+    are looked for, or in `directory`)."""
+    return [line.raw for line in load_babi(1, "train", directory).lines]
 
 
 # ---- the network ------------------------------------------------------------------------------------------
@@ -177,3 +189,57 @@ def run(lines, gradients="book", iterations=ITERATIONS, progress=True, on_row=No
         finally:
             bar.close()
     return Run(perplexities, prediction_table(model, tokens, index), model)
+
+
+# ---- the demo's rows and the script -----------------------------------------------------------------------
+def _predictions(table):
+    return " / ".join(line.rsplit("Pred:", 1)[1] for line in table[1:])
+
+
+def rows(lines, full=False, progress=True):
+    """The first printed perplexity (and with `full` the last, the prediction table and the true
+    gradients' run) against the range the notebook's own code gives."""
+    if not full:
+        first = run(lines, iterations=QUICK_ITERATIONS, progress=progress).perplexities[0]
+        return [range_row("ch12 linear RNN: perplexity, iteration 0", BOOK_PERPLEXITY[0], first, *FIRST_RANGE)]
+    book, true = run(lines, progress=progress), run(lines, "true", progress=progress)
+    table = Row("ch12 prediction table (sentence 4)", _predictions(BOOK_TABLE), _predictions(book.table),
+                "yes" if book.table == BOOK_TABLE else "NO")
+    return [range_row("ch12 linear RNN: perplexity, iteration 0", BOOK_PERPLEXITY[0], book.perplexities[0],
+                      *FIRST_RANGE),
+            range_row("ch12 linear RNN: perplexity, iteration 29000", BOOK_PERPLEXITY[-1], book.perplexities[-1],
+                      *LAST_RANGE),
+            table,
+            Row("ch12 with true gradients: perplexity 29000; table", "-",
+                f"{book.perplexities[-1]:.4g} -> {true.perplexities[-1]:.4g}; {_predictions(true.table)}", "n/a")]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Grokking Deep Learning chapter 12: the linear RNN predicting the next "
+                                     "word of bAbI task 1, as the notebook prints it. By default the first "
+                                     "perplexity only; --full trains all 30,000 iterations (about 20 s).")
+    parser.add_argument("--babi", metavar="DIR", help="the bAbI directory (default: the first place searched "
+                        "that holds it, see tinygrad_like.data.babi_places)")
+    parser.add_argument("--gradients", choices=list(GRADIENTS), default="book",
+                        help="; ".join(f"{name}: {what}" for name, what in GRADIENTS.items()) + " (default: book)")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--iterations", type=int, metavar="N", help=f"stop after N iterations (default: "
+                        f"{QUICK_ITERATIONS}, the first printed perplexity)")
+    length.add_argument("--full", action="store_true", help=f"all {ITERATIONS} iterations")
+    args = parser.parse_args(argv)
+    try:
+        lines = babi_lines(args.babi)
+    except FileNotFoundError as error:
+        if args.babi is not None:
+            parser.error(str(error))
+        parser.exit(1, f"{error}\nOr name the directory with --babi DIR.\n")
+    start = time.time()
+    iterations = ITERATIONS if args.full else (args.iterations or QUICK_ITERATIONS)
+    result = run(lines, args.gradients, iterations, on_row=lambda value: print("Perplexity:" + str(value), flush=True))
+    print("\n".join(result.table))
+    print(f"({time.time() - start:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
