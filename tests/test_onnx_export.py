@@ -4,8 +4,6 @@ run in onnxruntime against our own outputs (atol 1e-5 in float32), the files che
 Each export is also run at another batch size than the example's (the batch axis is dynamic by default).
 Marked interop: `pytest -m interop` runs them where onnx and onnxruntime are installed.
 """
-import math
-
 import numpy as np
 import pytest
 
@@ -238,7 +236,8 @@ OPS = {
     "hypot-atan2": (lambda x: x.hypot(x * 2 - 1) + x.atan2(x.flip(0)), normal(4, 4)),
     "division-modes": (lambda x: x // 0.7 + x.div(0.7, rounding_mode="trunc") + x.div(-0.6, rounding_mode="floor")
                        + x % 0.8 + x % -0.8 + x.fmod(0.9), normal(3, 4) * 3),
-    "nan_to_num": (lambda x: (x / (x - x.round())).nan_to_num(nan=1.0), np.array([[0.0, 1.0, 2.5, -3.0]] * 3, np.float32)),
+    "nan_to_num": (lambda x: (x / (x - x.round())).nan_to_num(nan=1.0),  # 0/0, x/0 and finite quotients
+                   np.array([[0.0, 1.0, 2.5, -3.0]] * 3, np.float32)),
     "leaky_relu-prelu-functional": (lambda x: F.leaky_relu(x, 0.1) + x.prelu(Tensor([0.25])), normal(3, 4)),
     "erf": (lambda x: F.gelu(x) * 2, normal(3, 4)),
     "several-outputs": (lambda x: (x.relu(), x.sigmoid() * 2), normal(3, 4)),

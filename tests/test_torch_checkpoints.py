@@ -316,7 +316,8 @@ def test_any_view_torch_writes_reads_back_as_it_is(shape, view, dtype, legacy):
     base = (torch.arange(int(np.prod(shape))) % 5).reshape(shape).to(getattr(torch, dtype))
     derived = {"t": lambda b: b.transpose(0, -1), "flip-slice": lambda b: b[::2, 1:],
                "select": lambda b: b[-1], "expand": lambda b: b[:1].expand(3, *b.shape[1:]),
-               "narrow": lambda b: b.narrow(-1, 0, 1), "contiguous": lambda b: b.transpose(0, 1).contiguous()}[view](base)
+               "narrow": lambda b: b.narrow(-1, 0, 1),
+               "contiguous": lambda b: b.transpose(0, 1).contiguous()}[view](base)
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "views.pt")
         torch.save({"base": base, "view": derived}, path, _use_new_zipfile_serialization=not legacy)
