@@ -4,6 +4,9 @@ run in onnxruntime against our own outputs (atol 1e-5 in float32), the files che
 Each export is also run at another batch size than the example's (the batch axis is dynamic by default).
 Marked interop: `pytest -m interop` runs them where onnx and onnxruntime are installed.
 """
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -390,6 +393,15 @@ def test_bad_arguments():
         export(nn.ReLU(), normal(2), input_names=["a", "b"])
     with pytest.raises(ExportError, match="output 0 is a list"):
         export(Lambda(lambda x: [[x]]), normal(2))
+
+
+def test_onnx_is_imported_by_export_only(monkeypatch):
+    program = "import sys, tinygrad_like as tl; tl.onnx.exports; assert 'onnx' not in sys.modules"
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"needs the onnx package: pip install 'tinygrad_like\[interop\]'"):
+        export(nn.ReLU(), normal(2))
 
 
 @pytest.mark.parametrize("opset", [13, 17, 18, 20])
