@@ -379,6 +379,12 @@ def test_control_flow_that_depends_on_the_input_is_refused():
     check(model, normal(3, 4), dynamic_axes={})
 
 
+def test_a_shape_that_depends_on_the_batch_size_is_refused():
+    with pytest.raises(ExportError, match=r"gives 1 axes on the example input \(shape \(4,\)\) but 2 .*squeeze"):
+        export(Lambda(lambda x: x.squeeze() * 2), normal(1, 4))
+    check(Lambda(lambda x: x.squeeze() * 2), normal(2, 4))
+
+
 def test_dropout_called_in_training_mode_is_refused():
     with pytest.raises(ExportError, match="is dropout in training mode"):
         export(Lambda(lambda x: F.dropout(x, 0.5, training=True)), normal(3, 4))

@@ -189,6 +189,12 @@ def _pair(first, second):
     if first.output_refs != second.output_refs:
         raise ExportError("export: the model returns other tensors when the input changes; its graph depends on "
                           "the input (Python control flow)")
+    for i, (a, b) in enumerate(zip(first.node_outputs, second.node_outputs)):
+        if a.ndim != b.ndim:
+            raise ExportError(f"export: op {i} ({_describe(first.nodes[i])}) gives {a.ndim} axes on the example "
+                              f"input (shape {a.shape}) but {b.ndim} when its dynamic axes are longer (shape "
+                              f"{b.shape}), as squeeze() does to a batch of one; give an example with more than one "
+                              "element along each dynamic axis, or name the axes to squeeze")
 
 
 # ---- values and nodes, as exporters see them --------------------------------------------------------------
