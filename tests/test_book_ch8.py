@@ -1,7 +1,7 @@
 """Chapter 8 of Grokking Deep Learning on MNIST: our layer-built networks against the published notebook.
 
 The expectations are the tables printed in the book's published chapter 8 notebook, hard-coded.
-The first rows (I:0, I:10) run in the default suite when MNIST is present; the whole tables are
+The runs on MNIST, first rows (I:0, I:10) and whole tables alike, are
 marked `mnist` (minutes; `pytest -m mnist`). The layer tests at the top need no data.
 """
 import io
@@ -313,18 +313,22 @@ def _lines(kind, data, relu="book", iterations=None):
             for row in ch8_mnist.run(kind, relu, data, iterations=iterations, progress=False)]
 
 
+@pytest.mark.mnist
 def test_plain_first_rows(mnist):
     assert _lines("plain", mnist, iterations=11) == PUBLISHED_PLAIN[:2]
 
 
+@pytest.mark.mnist
 def test_dropout_first_rows(mnist):
     assert _lines("dropout", mnist, iterations=11) == PUBLISHED_DROPOUT[:2]
 
 
+@pytest.mark.mnist
 def test_batch_first_row(mnist):
     assert _lines("batch", mnist, iterations=1) == PUBLISHED_BATCH[:1]
 
 
+@pytest.mark.mnist
 def test_true_relu_first_rows(mnist):
     assert _lines("plain", mnist, relu="true", iterations=11) == [NUMPY_TRUE_RELU_PLAIN[0], NUMPY_TRUE_RELU_PLAIN[10]]
 

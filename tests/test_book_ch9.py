@@ -1,8 +1,8 @@
 """Chapter 9 of Grokking Deep Learning on MNIST: our layer-built network against the published notebook.
 
 The expectation is the table printed in the book's published chapter 9 notebook (`ch9_mnist.BOOK_TABLE`,
-quoted from the notebook). The first row runs in the default suite when MNIST is present; the whole
-table is marked `mnist`. The layer tests need no data.
+quoted from the notebook). The runs on MNIST, the first row and the whole table, are marked `mnist`
+(`pytest -m mnist`). The layer tests need no data.
 """
 import numpy as np
 import pytest
@@ -103,6 +103,7 @@ def test_build_variants_and_errors():
         ch9_mnist.build("relu")
 
 
+@pytest.mark.mnist
 def test_first_rows_match_the_notebook_and_the_true_gradient_reference(mnist_dir):
     book = ch9_mnist.run("book", mnist_dir=mnist_dir, iterations=1, progress=False)
     assert [ch9_mnist.format_row(row) for row in book] == ch9_mnist.BOOK_TABLE[:1]
