@@ -33,6 +33,8 @@ from tinygrad_like.tensor import atleast_1d, atleast_2d, atleast_3d, column_stac
 # Bound after the imports above, which load the submodule tinygrad_like.tensor: from here on the name
 # is PyTorch's function (`from tinygrad_like.tensor import Tensor` still reads the submodule).
 from tinygrad_like.factories import tensor
+# The decorator of captured steps; likewise bound over its submodule (`from tinygrad_like.jit import JitError`).
+from tinygrad_like.jit import jit
 
 
 def is_tensor(obj):

@@ -29,6 +29,7 @@ next_sequence = itertools.count().__next__  # numbers nodes in creation order, a
 _leaf_hooks = {}  # id(leaf tensor) -> (weakref to it, its register_hook functions in order)
 _modified = {}  # id(base array) -> [creation number of its last in-place change, weakref to the array]
 _last_modified = -1  # the creation number of the latest in-place change
+recorder = None  # tinygrad_like.jit's recorder while it records a step (see jit.py); None otherwise
 
 
 def backward(root, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -70,6 +71,8 @@ def run(roots, gradients, retain_graph=None, create_graph=False, targets=None):
     gradients reaching those tensors are returned instead (None where none arrives). With
     `create_graph`, gradients are Tensors and every backward is recorded (see _GraphMode).
     """
+    if recorder is not None:  # a step being captured: the recorder runs this pass and notes its operations
+        return recorder.run(roots, gradients, retain_graph, create_graph, targets)
     if retain_graph is None:
         retain_graph = create_graph
     pending = {}  # creation number -> [node, summed output gradient, the node's output tensor]
@@ -250,6 +253,8 @@ def _fit_tensor(g, parent, ctx):
 def mark_modified(*arrays):
     """Record that the arrays' memory was changed in place (now, in the nodes' creation order)."""
     global _last_modified
+    if recorder is not None:  # a step being captured must change arrays only through the operations it records
+        recorder.modified(arrays)
     _last_modified = sequence = next_sequence()
     for array in arrays:
         base = array.base

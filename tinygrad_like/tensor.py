@@ -300,12 +300,18 @@ class Tensor:
         return self._data.itemsize
 
     def numpy(self):
+        if engine.recorder is not None:  # a step being captured must not read values (see jit.py)
+            engine.recorder.read(self, "numpy()")
         return self._data
 
     def tolist(self):
+        if engine.recorder is not None:
+            engine.recorder.read(self, "tolist()")
         return self._data.tolist()
 
     def item(self):
+        if engine.recorder is not None:  # also for bool(), float(), int(), f"{t:.3f}" and indexing with t
+            engine.recorder.read(self, "item()")
         if self._data.size != 1:
             raise ShapeError(f"item(): only a one-element tensor converts to a Python number; this one has "
                              f"shape {self.shape}")
@@ -316,6 +322,8 @@ class Tensor:
         """numpy 2's protocol: copy=None shares the memory when no conversion is needed, copy=True always
         copies, copy=False never does (and raises when the dtype asks for a conversion)."""
         self._check_leaves_graph("numpy array")
+        if engine.recorder is not None:
+            engine.recorder.read(self, "np.asarray()")
         if copy is False and dtype is not None and np.dtype(dtype) != self._data.dtype:
             raise ValueError(f"__array__(copy=False): a {self.dtype} tensor of shape {self.shape} cannot become "
                              f"{np.dtype(dtype)} without a copy; pass copy=None (np.asarray) to allow one")
@@ -727,6 +735,8 @@ class Tensor:
         node = result._ctx
         if node is not None:
             _keep_old_values(node, start, self, old)
+        if engine.recorder is not None:  # a step being captured: the copy is one of its operations
+            engine.recorder.copyto(self._data, data)
         np.copyto(self._data, data, casting="same_kind")
         engine.mark_modified(self._data)
         if node is not None:
@@ -1846,7 +1856,7 @@ class Tensor:
                 rest = tuple(part if _is_advanced(part) or part is Ellipsis else slice(None)
                              for part in index if not _is_integer(part))
                 return self[basic][rest]
-        if self.requires_grad and GradMode.enabled:
+        if self.requires_grad and GradMode.enabled or engine.recorder is not None:  # (a captured step: an op)
             return ops.Getitem.apply(self, index=index)
         try:  # nothing to differentiate (e.g. slicing a batch out of the data): no graph node needed
             out = self._data[index]

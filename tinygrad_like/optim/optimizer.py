@@ -3,6 +3,7 @@ import copy
 
 import numpy as np
 
+from tinygrad_like import engine
 from tinygrad_like.engine import mark_modified
 from tinygrad_like.grad_mode import enable_grad
 from tinygrad_like.tensor import Tensor
@@ -56,6 +57,8 @@ class Optimizer:
         the loss and gradients, and its loss is returned. The updates are in place, so a graph that
         saved a parameter before the step cannot be differentiated after it (backward raises, as in
         PyTorch)."""
+        if engine.recorder is not None:  # a step being captured: the recorder notes this update, then runs it
+            return engine.recorder.optimizer_step(self, closure)
         loss = None
         if closure is not None:
             with enable_grad():
