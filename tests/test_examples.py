@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from test_data import write_idx, write_mnist
-from tinygrad_like.book import ch5_mnist_weights, ch8_mnist, ch9_mnist
+from tinygrad_like.book import ch5_mnist_weights, ch8_mnist, ch9_mnist, ch10_mnist
 from tinygrad_like.data import mnist as mnist_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +48,7 @@ def table(out):
     return [[float(cell) for cell in cells] for cells in rows if cells and cells[0].isdigit()]
 
 
+@pytest.mark.slow
 def test_gradient_penalty_example_brings_the_generator_to_the_data(tmp_path):
     rows = table(run_example("gradient_penalty.py", cwd=tmp_path))
     estimates, penalties, gaps = ([row[i] for row in rows] for i in (1, 2, 3))
@@ -64,6 +65,7 @@ def test_newton_example_converges_quadratically(tmp_path):
     assert "weights: [" in out
 
 
+@pytest.mark.slow
 def test_maml_example_learns_to_adapt_in_one_step(tmp_path):
     rows = table(run_example("maml.py", cwd=tmp_path))
     first, last = rows[0], rows[-1]
@@ -81,7 +83,7 @@ def test_titanic_example_given_a_missing_file_is_a_usage_error(tmp_path):
     assert f"{tmp_path / 'nowhere.csv'}: no such file" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("name", ["ch8_mnist.py", "ch9_mnist.py", "ch5_mnist_weights.py"])
+@pytest.mark.parametrize("name", ["ch8_mnist.py", "ch9_mnist.py", "ch10_mnist.py", "ch5_mnist_weights.py"])
 def test_mnist_examples_given_a_directory_without_mnist_stop_with_a_usage_error(name, tmp_path):
     result = run_example(name, "--mnist", str(tmp_path / "nowhere"), cwd=tmp_path, status=2)
     first_line = next(line for line in result.stderr.splitlines() if "error:" in line)
@@ -99,7 +101,7 @@ def test_mnist_examples_report_a_truncated_file_without_a_traceback(name, tmp_pa
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("module", [ch8_mnist, ch9_mnist, ch5_mnist_weights])
+@pytest.mark.parametrize("module", [ch8_mnist, ch9_mnist, ch10_mnist, ch5_mnist_weights])
 def test_mnist_examples_without_data_anywhere_list_every_place_searched(module, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path))
@@ -131,11 +133,13 @@ def test_ch8_help_gives_the_defaults_it_uses_and_documents_full(tmp_path):
     assert "default: 11 for plain, 11 for dropout, 1 for batch" in help_text  # what a run without options does
 
 
+@pytest.mark.mnist
 def test_ch8_example_first_row(tmp_path, mnist_dir):
     out = run_example("ch8_mnist.py", "--mnist", str(mnist_dir), "--iterations", "1", cwd=tmp_path)
     assert "I:0 Train-Err:0.722 Train-Acc:0.537 Test-Err:0.601 Test-Acc:0.6488" in out
 
 
+@pytest.mark.mnist
 def test_ch8_example_runs_the_first_rows_by_default(tmp_path, mnist_dir):
     title, *rows, timing = run_example("ch8_mnist.py", "--mnist", str(mnist_dir), cwd=tmp_path).splitlines()
     assert rows == [" I:0 Train-Err:0.722 Train-Acc:0.537 Test-Err:0.601 Test-Acc:0.6488",

@@ -1,6 +1,6 @@
 """`python -m tinygrad_like.book`: every network of the book and the posts, the source's figures beside ours.
 
-Runs chapters 3-6 and Alammar's posts (seconds), then chapters 8 and 9 on MNIST when the files are found
+Runs chapters 3-6 and Alammar's posts (seconds), then chapters 8, 9 and 10 on MNIST when the files are found
 (`--mnist DIR`, else the first of the places in `--help` holding them): by default only the first
 rows of each of the notebook's tables (I:0 and I:10; I:0 for the mini-batch net), about half a
 minute; `--full` runs the whole tables (350 / 300 iterations: several minutes each; BLAS runs on one
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tinygrad_like import nn
 from tinygrad_like.book import (alammar_houses, alammar_titanic, ch3_prediction, ch4_gradient_descent, ch5_mnist_weights,
-                                ch5_multiple, ch6_streetlight, ch8_mnist, ch9_mnist, figures)
+                                ch5_multiple, ch6_streetlight, ch8_mnist, ch9_mnist, ch10_mnist, figures)
 from tinygrad_like.book._common import MNIST_HELP, TITANIC_HELP, Row
 from tinygrad_like.data import book_mnist, find_mnist, find_titanic_csv
 
@@ -96,6 +96,30 @@ def ch9_rows(data, full, progress):
     return rows, runs
 
 
+def ch10_rows(data, full, progress):
+    """Rows comparing our chapter 10 run with the notebook's rows (those quoted in ch10_mnist.BOOK_ROWS; the
+    whole table is compared by the tests), and the corrected network's last row."""
+    rows = []
+    start = time.time()
+    book = ch10_mnist.run("book", data, iterations=None if full else ch10_mnist.QUICK_ITERATIONS, progress=progress)
+    print(f"  ch10 book kernels: {len(book)} row(s) in {time.time() - start:.1f} s", file=sys.stderr)
+    for row in book:
+        if row.iteration in ch10_mnist.BOOK_ROWS:
+            book_line, ours = ch10_mnist.BOOK_ROWS[row.iteration], ch10_mnist.format_row(row)
+            rows.append(Row(f"ch10 conv I:{row.iteration}", _accuracies(book_line), _accuracies(ours),
+                            "yes" if book_line == ours else "NO"))
+    if full:
+        start = time.time()
+        true = ch10_mnist.run("true", data, progress=progress)
+        print(f"  ch10 true kernels: {len(true)} rows in {time.time() - start:.1f} s", file=sys.stderr)
+        lowest = min(true[20:], key=lambda row: row.test_accuracy)
+        rows.append(Row("ch10 nn.Conv2d (descent): lowest test accuracy after I:19", "-",
+                        f"{lowest.test_accuracy} at I:{lowest.iteration}", "n/a"))
+        rows.append(Row(f"ch10 nn.Conv2d (descent) I:{true[-1].iteration}", "-",
+                        _accuracies(ch10_mnist.format_row(true[-1])), "n/a"))
+    return rows
+
+
 def _accuracies(line):
     """'I:10 Test-Acc:0.6867 Train-Acc:0.723' -> 'test 0.6867; train 0.723'."""
     values = dict(re.findall(r"([A-Za-z-]+):(\S+)", line))
@@ -103,8 +127,8 @@ def _accuracies(line):
 
 
 def skipped_mnist_row():
-    """The demo's row for chapters 5, 8 and 9 when MNIST is missing or unreadable (a note says which)."""
-    return Row("ch5, ch8 and ch9 on MNIST", "the notebook's tables", "-", "skipped")
+    """The demo's row for chapters 5 and 8-10 when MNIST is missing or unreadable (a note says which)."""
+    return Row("ch5 and ch8-10 on MNIST", "the notebook's tables", "-", "skipped")
 
 
 # ---- printing -----------------------------------------------------------------------------------------
@@ -203,7 +227,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tinygrad_like.book", description=__doc__.splitlines()[0])
     parser.add_argument("--mnist", metavar="DIR", help=MNIST_HELP)
     parser.add_argument("--no-mnist", action="store_true", help="skip the chapter 5 and 8 MNIST networks")
-    parser.add_argument("--full", action="store_true", help="run the whole tables of chapters 8 and 9 (several minutes per chapter 8 table)")
+    parser.add_argument("--full", action="store_true", help="run the whole tables of chapters 8, 9 and 10 (several minutes per table of chapters 8 and 10)")
     parser.add_argument("--titanic", metavar="CSV", help=TITANIC_HELP)
     parser.add_argument("--out", default="book_figures", help="directory for the PNG figures (default ./book_figures)")
     parser.add_argument("--no-figures", action="store_true", help="write no PNGs")
@@ -214,7 +238,7 @@ def main(argv=None):
 
     notes, unreadable = [], []
     mnist_dir = None if args.no_mnist else find_data(parser, find_mnist, args.mnist, notes,
-                                                     "Chapters 5 (weights), 8 and 9", "--mnist DIR")
+                                                     "Chapters 5 (weights), 8, 9 and 10", "--mnist DIR")
     titanic_csv = find_data(parser, find_titanic_csv, args.titanic, notes, "The Titanic rows", "--titanic CSV")
 
     rows = []
@@ -234,23 +258,24 @@ def main(argv=None):
         try:
             data = book_mnist(mnist_dir)
         except ValueError as error:  # e.g. a truncated file: the loader's message says which and what to do
-            unreadable.append(f"Chapters 5 (weights), 8 and 9 did not run: {error}")
+            unreadable.append(f"Chapters 5 (weights), 8, 9 and 10 did not run: {error}")
             rows.append(skipped_mnist_row())
     elif not args.no_mnist:
         rows.append(skipped_mnist_row())
     if data is not None:
-        print(f"Chapters 8 and 9 on MNIST from {mnist_dir} ({'whole tables' if args.full else 'first rows only'}) ...",
+        print(f"Chapters 8, 9 and 10 on MNIST from {mnist_dir} ({'whole tables' if args.full else 'first rows only'}) ...",
               file=sys.stderr)
         mnist_rows, runs = ch8_rows(data, args.full, progress=not args.no_progress)
         rows += mnist_rows
         ch9, ch9_runs = ch9_rows(data, args.full, progress=not args.no_progress)
         rows += ch9
+        rows += ch10_rows(data, args.full, progress=not args.no_progress)
         mnist_model, accuracy = ch5_mnist_weights.train(data)
         rows.append(Row("ch5 MNIST 784->10 (test accuracy)", "-", f"{accuracy:.4f}", "n/a"))
         if not args.full:
-            notes.append("MNIST: only the first rows of each chapter 8 and 9 table ran (I:0 and I:10; I:0 for the "
-                         "mini-batch net and chapter 9). Run with --full for the whole tables (several minutes "
-                         "each).")
+            notes.append("MNIST: only the first rows of each table of chapters 8-10 ran (I:0 and I:10; I:0 for the "
+                         "mini-batch net and chapter 9; I:0 and I:1 for chapter 10). Run with --full for the whole "
+                         "tables (several minutes each).")
 
     print_table(rows)
     print("\n" + wrapped(summary(rows)))
