@@ -81,6 +81,21 @@ def test_from_dlpack_is_in_the_namespace_as_in_pytorch():
     assert "from_dlpack" in tl.__all__ and tl.from_dlpack.__module__ == "tinygrad_like.dlpack"
 
 
+def test_a_captured_step_refuses_a_dlpack_export_as_it_refuses_np_asarray():
+    from tinygrad_like.jit import JitError
+    weight = Tensor([[1.0, -1.0]], requires_grad=True)
+
+    def step(x):
+        out = (Tensor(x) @ weight.T).sum()
+        np.from_dlpack(out.detach())  # another library reads the values: a replay would run no such code
+        return out
+
+    captured = tl.jit(step)
+    captured(np.ones((1, 2)))  # the eager call exports freely
+    with pytest.raises(JitError, match=r"reads a tensor's values with __dlpack__\(\)"):
+        captured(np.ones((1, 2)) * 2)
+
+
 # ---- __array__: numpy 2's copy= ----------------------------------------------------------------------
 def test_asarray_shares_memory_and_array_copies():
     t = Tensor(np.arange(4.0))

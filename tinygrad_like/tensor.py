@@ -333,6 +333,8 @@ class Tensor:
         """A DLPack capsule of this tensor's memory (numpy's, so the consumer shares it). As in PyTorch, a
         tensor that requires grad is refused: the consumer would silently leave the graph."""
         self._check_leaves_graph("DLPack capsule")
+        if engine.recorder is not None:  # another library reads the values, as np.asarray() does
+            engine.recorder.read(self, "__dlpack__()")
         if self.requires_grad:
             raise BufferError(f"__dlpack__: this tensor (shape {self.shape}) requires grad, and a DLPack consumer "
                               "cannot follow the graph; export tensor.detach() instead")
