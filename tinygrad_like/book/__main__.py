@@ -4,7 +4,10 @@ Runs chapters 3-6 and Alammar's posts (seconds), then chapters 8, 9 and 10 on MN
 (`--mnist DIR`, else the first of the places in `--help` holding them): by default only the first
 rows of each of the notebook's tables (I:0 and I:10; I:0 for the mini-batch net), about half a
 minute; `--full` runs the whole tables (350 / 300 iterations: several minutes each; BLAS runs on one
-thread during them). Prints one table (network | the book's figure | ours | match), at most 100
+thread during them). Chapters 11-15 follow: what needs no data, then chapters 12-14 on bAbI and the
+Shakespeare text where they are found (`--babi`, `--shakespeare`; first rows in seconds, `--full` about
+10 minutes more) and chapters 11 and 15 on the IMDB reviews and Enron mails, which cannot be shipped
+(`--reviews`/`--labels`, `--spam`/`--ham` name the user's copies). Prints one table (network | the book's figure | ours | match), at most 100
 characters wide, and saves PNGs into `--out` (default ./book_figures): learning curves, the chapter 5
 weight images and a diagram of each network (matplotlib and tqdm are the optional extra
 `pip install 'tinygrad_like[plot]'`, or `pip install -e '.[plot]'` in a checkout). Exit status: 0; 1
@@ -21,9 +24,11 @@ from pathlib import Path
 
 from tinygrad_like import nn
 from tinygrad_like.book import (alammar_houses, alammar_titanic, ch3_prediction, ch4_gradient_descent, ch5_mnist_weights,
-                                ch5_multiple, ch6_streetlight, ch8_mnist, ch9_mnist, ch10_mnist, figures)
+                                ch5_multiple, ch6_streetlight, ch8_mnist, ch9_mnist, ch10_mnist, ch11_embeddings,
+                                ch12_babi_rnn, ch13_framework, ch14_lstm, ch15_federated, figures)
 from tinygrad_like.book._common import MNIST_HELP, TITANIC_HELP, Row
-from tinygrad_like.data import book_mnist, find_mnist, find_titanic_csv
+from tinygrad_like.data import (babi_places, book_mnist, find_babi, find_mnist, find_shakespeare, find_titanic_csv,
+                                load_text, shakespeare_places)
 
 WIDTH = 100  # no line of the demo is longer, so it reads in any terminal
 HEADERS = ("network", "the book's figure", "ours", "match")
@@ -117,6 +122,71 @@ def ch10_rows(data, full, progress):
                         f"{lowest.test_accuracy} at I:{lowest.iteration}", "n/a"))
         rows.append(Row(f"ch10 nn.Conv2d (descent) I:{true[-1].iteration}", "-",
                         _accuracies(ch10_mnist.format_row(true[-1])), "n/a"))
+    return rows
+
+
+# ---- chapters 11-15: language (bAbI and Shakespeare where found; IMDB and Enron only from the user) -------------
+def add_text_options(parser):
+    parser.add_argument("--babi", metavar="DIR", help="the bAbI tasks (default: the first of "
+                        f"{', '.join(label for label, _ in babi_places())} that holds them)")
+    parser.add_argument("--shakespeare", metavar="PATH", help="chapter 14's shakespear.txt or its directory (default: "
+                        f"the first of {', '.join(label for label, _ in shakespeare_places())} that holds it)")
+    for option, what in (("--reviews", "chapter 11's IMDB reviews.txt"), ("--labels", "its labels.txt"),
+                         ("--spam", "chapter 15's Enron spam.txt"), ("--ham", "its ham.txt")):
+        parser.add_argument(option, metavar="FILE", help=f"{what} (not shipped: the rows that need it are skipped)")
+
+
+def text_rows(parser, args, notes, unreadable):
+    """The rows of chapters 11-15: those that need no data, then chapters 12-14 on bAbI and Shakespeare
+    (first rows; --full trains the whole runs: minutes), chapters 11 and 15 on the user's files."""
+    progress, rows = not args.no_progress, []
+    for first, second, names in ((args.reviews, args.labels, "--reviews and --labels"),
+                                 (args.spam, args.ham, "--spam and --ham")):
+        if (first is None) != (second is None):
+            parser.error(f"give both {names}")
+    babi = find_data(parser, find_babi, args.babi, notes, "Chapters 12 and 13 on bAbI", "--babi DIR")
+    shakespeare = find_data(parser, find_shakespeare, args.shakespeare, notes, "Chapter 14's character models",
+                            "--shakespeare PATH")
+    start = time.time()
+    rows += ch11_embeddings.rows_without_data()
+    if args.reviews is None:
+        rows += ch11_embeddings.skipped_rows()
+    else:
+        try:
+            reviews = ch11_embeddings.load(args.reviews, args.labels)
+        except FileNotFoundError as error:
+            parser.error(str(error))
+        except ValueError as error:
+            rows += ch11_embeddings.skipped_rows()
+            unreadable.append(f"Chapter 11's networks did not run: {error}")
+        else:
+            rows += ch11_embeddings.rows_with_data(reviews.reviews, reviews.targets, args.full, progress)
+    if babi is not None:
+        lines = ch12_babi_rnn.babi_lines(babi)
+        rows += ch12_babi_rnn.rows(lines, args.full, progress)
+    rows += ch13_framework.toy_rows()
+    if babi is not None:
+        rows += ch13_framework.rnn_rows(lines, args.full)
+    rows += ch14_lstm.exploding_rows()
+    if shakespeare is not None:
+        rows += ch14_lstm.rows(load_text(shakespeare), args.full, progress)
+    rows += ch15_federated.rows_without_data()
+    if args.spam is None:
+        rows += ch15_federated.skipped_rows()
+    else:
+        try:
+            rows += ch15_federated.rows_with_data(ch15_federated.load(args.spam, args.ham))
+        except FileNotFoundError as error:
+            parser.error(str(error))
+        except ValueError as error:
+            rows += ch15_federated.skipped_rows()
+            unreadable.append(f"Chapter 15's classifier did not run: {error}")
+    if args.reviews is None or args.spam is None:
+        notes.append("Chapters 11 and 15 need the book's IMDB reviews (--reviews, --labels) and Enron mails (--spam, "
+                     "--ham), which cannot be shipped: their rows that need them were skipped.")
+    if not args.full:
+        notes.append("Chapters 12-14: only the first rows ran; --full trains the whole runs (about 10 minutes).")
+    print(f"  ch11-15: {time.time() - start:.1f} s", file=sys.stderr)
     return rows
 
 
@@ -227,11 +297,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tinygrad_like.book", description=__doc__.splitlines()[0])
     parser.add_argument("--mnist", metavar="DIR", help=MNIST_HELP)
     parser.add_argument("--no-mnist", action="store_true", help="skip the chapter 5 and 8 MNIST networks")
-    parser.add_argument("--full", action="store_true", help="run the whole tables of chapters 8, 9 and 10 (several minutes per table of chapters 8 and 10)")
+    parser.add_argument("--full", action="store_true", help="run the whole tables of chapters 8, 9 and 10 (several "
+                        "minutes per table of chapters 8 and 10) and the whole runs of chapters 11-15")
     parser.add_argument("--titanic", metavar="CSV", help=TITANIC_HELP)
     parser.add_argument("--out", default="book_figures", help="directory for the PNG figures (default ./book_figures)")
     parser.add_argument("--no-figures", action="store_true", help="write no PNGs")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_text_options(parser)
     args = parser.parse_args(argv)
     started = time.time()
     _limit_blas_threads()
@@ -277,6 +349,7 @@ def main(argv=None):
                          "mini-batch net and chapter 9; I:0 and I:1 for chapter 10). Run with --full for the whole "
                          "tables (several minutes each).")
 
+    rows += text_rows(parser, args, notes, unreadable)
     print_table(rows)
     print("\n" + wrapped(summary(rows)))
 

@@ -317,9 +317,10 @@ def close_row(network, book, ours, tolerance, shown=None):
 
 def range_row(network, book, ours, low, high):
     """A row whose figure cannot be reproduced digit for digit (it depends on something the source leaves
-    to chance): a match when ours lies in [low, high], the range the source's own code gives."""
+    to chance): a match when ours lies in [low, high], the range the source's own code gives. (Match
+    notes stay within 13 characters, so that the demo's other columns keep their width.)"""
     inside = low <= ours <= high
-    return Row(network, f"{book:.4g} (its code: {low:g}-{high:g})", f"{ours:.4g}", "yes (in range)" if inside else "NO")
+    return Row(network, f"{book:.4g} (its code: {low:g}-{high:g})", f"{ours:.4g}", "yes (range)" if inside else "NO")
 
 
 def info_row(network, ours, note="n/a"):

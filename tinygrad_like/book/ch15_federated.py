@@ -242,7 +242,7 @@ def rows_without_data():
     return [Row("ch15 one step on Bob's email: loss", BOOK_BOB_LOSS, py3_str(loss),
                 "yes" if py3_str(loss) == BOOK_BOB_LOSS else "NO"),
             Row("ch15 Bob's email: weights changed", " ".join(BOOK_BOB_WORDS), " ".join(changed),
-                "yes (as a set)" if sorted(changed) == sorted(BOOK_BOB_WORDS) else "NO"),
+                "yes (a set)" if sorted(changed) == sorted(BOOK_BOB_WORDS) else "NO"),
             Row("ch15 5 + 3 added as secrets", "The Answer: 8 (Paillier)", f"The Answer: {answer:g} (secret shares)",
                 "yes" if answer == 8 else "NO")]
 
