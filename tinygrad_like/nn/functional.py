@@ -6,7 +6,6 @@ import numpy as np
 
 from tinygrad_like import ops
 from tinygrad_like.engine import mark_modified
-from tinygrad_like.ops.embedding import Embedding as _Lookup
 from tinygrad_like.random import dropout_mask
 from tinygrad_like.tensor import ShapeError, Tensor, cat
 
@@ -139,7 +138,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     _check_sparse("embedding", sparse)
     if max_norm is not None:
         _renorm(weight, index, max_norm, norm_type)
-    return _Lookup.apply(weight, indices=index, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
+    return ops.Embedding.apply(weight, indices=index, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
 
 
 def _bags(input, offsets, include_last_offset):
@@ -210,7 +209,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     counts = np.bincount(bag_of, minlength=starts.size)
     if mode == "max":
         return _bag_max(weight, index, bag_of, counts)
-    rows = _Lookup.apply(weight, indices=index, scale_grad_by_freq=scale_grad_by_freq)
+    rows = ops.Embedding.apply(weight, indices=index, scale_grad_by_freq=scale_grad_by_freq)
     if per_sample_weights is not None:
         sample_weights = per_sample_weights.reshape(-1)
         rows = rows * (sample_weights if keep is None else sample_weights[keep]).reshape(-1, 1)

@@ -25,6 +25,8 @@ from tinygrad_like.ops.unary import (Atan2, Ceil, Exp2, Expm1, Floor, Hypot, Log
 from tinygrad_like.ops.pad import Pad, PadAdjoint
 from tinygrad_like.ops.conv import Col2Im, Conv, ConvInput, ConvWeight, Im2Col
 from tinygrad_like.ops.pool import AvgPool, AvgPoolAdjoint, MaxUnpool, PlaneGather, PlaneScatter
+from tinygrad_like.ops.embedding import Embedding
+from tinygrad_like.ops.rnn import GRULayer, LSTMLayer, RNNLayer
 
 __all__ = ["Elu", "Erf", "Gelu", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "Silu", "Softplus",
            "Abs", "Add", "BCELoss", "BCEWithLogitsLoss", "Cast", "Clip", "Clone", "Concatenate", "Cos", "Div", "Dropout", "Exp", "Expand", "Getitem", "Linear", "Log",
@@ -42,4 +44,5 @@ __all__ = ["Elu", "Erf", "Gelu", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSig
            "HuberLoss", "KLDivLoss", "NLLLoss", "SmoothL1Loss",
            "Einsum", "Resample",
            "Pad", "PadAdjoint", "Col2Im", "Conv", "ConvInput", "ConvWeight", "Im2Col", "AvgPool", "AvgPoolAdjoint",
-           "MaxUnpool", "PlaneGather", "PlaneScatter"]
+           "MaxUnpool", "PlaneGather", "PlaneScatter",
+           "Embedding", "GRULayer", "LSTMLayer", "RNNLayer"]

@@ -125,7 +125,7 @@ def _run_gru(xg, h0, w_hh, b_hh, reverse):
     return states, activations
 
 
-def _recorded(ctx, grad):
+def _recorded(grad):
     """True in a recorded backward, where the saved inputs are Tensors (see the module's docstring)."""
     return isinstance(grad, Tensor)
 
@@ -146,7 +146,7 @@ class RNNLayer(Function):
     def backward(ctx, grad):
         xg, h0, w_hh, out = ctx.saved_tensors
         nonlinearity, reverse = ctx.nonlinearity, ctx.reverse
-        states = _run_rnn(xg, h0, w_hh, nonlinearity, reverse) if _recorded(ctx, grad) else out
+        states = _run_rnn(xg, h0, w_hh, nonlinearity, reverse) if _recorded(grad) else out
         needs = ctx.needs_input_grad
         length = xg.shape[0]
         pre_grads, dh_next = [None] * length, None
@@ -178,7 +178,7 @@ class LSTMLayer(Function):
     def backward(ctx, grad):
         xg, h0, c0, w_hh, out = ctx.saved_tensors
         reverse, length = ctx.reverse, xg.shape[0]
-        if _recorded(ctx, grad):
+        if _recorded(grad):
             states, cells, activations = _run_lstm(xg, h0, c0, w_hh, reverse)
         else:
             states, cells, activations = out[:length], ctx.cells, ctx.activations
@@ -214,7 +214,7 @@ class GRULayer(Function):
     def backward(ctx, grad):
         xg, h0, w_hh, b_hh, out = ctx.saved_tensors
         reverse, length = ctx.reverse, xg.shape[0]
-        if _recorded(ctx, grad):
+        if _recorded(grad):
             states, activations = _run_gru(xg, h0, w_hh, b_hh, reverse)
         else:
             states, activations = out, ctx.activations
