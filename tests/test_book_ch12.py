@@ -5,6 +5,11 @@ that cannot be reproduced (see the module docstring): the whole run is compared 
 ranges and the published prediction table (marked slow); the updates themselves are compared with the
 notebook's own numpy code on a small corpus.
 """
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -144,3 +149,15 @@ def test_whole_run_ends_in_the_range_with_the_published_table(babi_lines):
     assert ch12.LAST_RANGE[0] <= result.perplexities[-1] <= ch12.LAST_RANGE[1]
     assert result.perplexities[10] < 25 < result.perplexities[5]  # the published curve's shape: 76 -> 18.8
     assert result.table == ch12.BOOK_TABLE
+
+
+@pytest.mark.slow
+def test_example_prints_a_first_perplexity_in_the_range(babi_lines, tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run([sys.executable, str(root / "examples" / "ch12_babi_rnn.py")], capture_output=True,
+                            text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    first = float(result.stdout.splitlines()[0].split("Perplexity:")[1])
+    assert ch12.FIRST_RANGE[0] <= first <= ch12.FIRST_RANGE[1]
+    assert result.stdout.splitlines()[1] == ch12.BOOK_TABLE[0]  # the table's sentence

@@ -2,6 +2,11 @@
 
 Expectations are the notebooks' printouts (`ch14_lstm.BOOK_*`, quoted from the published notebooks).
 """
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -152,3 +157,31 @@ def test_lstm_steps_are_clipped_to_the_gradient_norm_limit():
     assert _parameter_change(None) > 10 * ch14.ALPHA * 1e-3
     with pytest.raises(ValueError, match="cell must be 'book' or 'tanh'"):
         ch14.train_rnn("ab", cell="gru")
+
+
+def _run_example(*args):
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, str(root / "examples" / "ch14_lstm.py"), *args], capture_output=True,
+                          text=True, env=env, timeout=600)
+
+
+@pytest.mark.slow
+def test_example_prints_the_exploding_demo_and_the_books_first_lstm_line(shakespeare, tmp_path):
+    result = _run_example()
+    assert result.returncode == 0, result.stderr
+    assert "\n".join(ch14.BOOK_SIGMOID_GRADIENTS) in result.stdout
+    assert ch14.BOOK_LSTM_FIRST + " - " in result.stdout
+    missing = _run_example("--shakespeare", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "nowhere: no such directory" in missing.stderr
+
+
+@pytest.mark.slow
+def test_one_epoch_of_exact_gradients_learns_faster_than_the_books_truncated_ones(shakespeare):
+    lstm = ch14.train_lstm(shakespeare, progress=False)
+    assert len(lstm.lines) == 249 and lstm.curve[(0, 1)] == ch14.BOOK_LSTM_CURVE[(0, 1)]
+    assert lstm.curve[(0, 249)] < ch14.BOOK_LSTM_CURVE[(0, 249)]  # 19.23 in the book
+    text = ch14.greedy_text(lstm.model, lstm.vocab, 200, "\n")
+    assert " the " in text or " and " in text  # English words after one epoch
+    rnn = ch14.train_rnn(shakespeare, progress=False)
+    assert len(rnn.lines) == 20 and rnn.curve[(0, 191)] < ch14.BOOK_RNN_CURVE[(0, 191)]  # 148.0 in the book

@@ -35,6 +35,10 @@ def run_example(name, *args, cwd, status=0):
                          "Weights:[0.293825, 0.25655, 0.868475]"]),
     ("ch6_streetlight.py", ["Error:2.6561231104", "Error:0.634231159844", "Error:1.50556226651e-05"]),
     ("alammar_houses.py", ["Average: 2,058", "MSE = 447.29"]),
+    pytest.param("ch11_embeddings.py", ["Sent Encoding:[1 1 0 1]"], marks=pytest.mark.slow),
+    pytest.param("ch13_framework.py", ["[0.58128304]", "[0.00889602]", "[1.06372865]", "[0.07387834]",
+                                       "1.38850324349284", "[2. 2. 2. 2. 2.]"], marks=pytest.mark.slow),
+    pytest.param("ch15_federated.py", ["\tLoss:0.0005", "The Answer: 8"], marks=pytest.mark.slow),
 ])
 def test_example_prints_the_books_figure(name, expected, tmp_path):
     out = run_example(name, cwd=tmp_path)
