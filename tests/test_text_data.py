@@ -1,9 +1,6 @@
 """tinygrad_like.data's text support: Vocabulary (a fixed order), character and word tokens, the truncated-BPTT
 batching of chapter 14, and the loaders (bAbI, the Shakespeare text, reviews/labels, spam/ham) on small files the
 tests write, then on ../shared/data when it is there."""
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -51,12 +48,9 @@ def test_vocabulary_orders_specials_unknown_and_round_trips():
         data.Vocabulary([], order="random")
 
 
-def test_the_books_set_order_changes_between_processes_and_the_vocabulary_does_not():
+def test_the_order_does_not_depend_on_the_order_of_the_tokens():
+    """Sorted, unlike the book's list(set(...)), whose order follows the process's string hashing."""
     words = "mary moved to the bathroom john went hallway where is sandra office garden".split()
-    program = f"print(list(set({words!r})))"
-    orders = {subprocess.run([sys.executable, "-c", program], env={"PYTHONHASHSEED": str(seed)}, check=True,
-                             capture_output=True, text=True).stdout for seed in (0, 1)}
-    assert len(orders) > 1  # the book's list(set(...)) numbers the words differently in each process
     assert data.Vocabulary(words).itos == data.Vocabulary(words[::-1]).itos == sorted(words)
 
 
