@@ -163,3 +163,20 @@ def test_user_files_load_with_errors_naming_the_file(tmp_path):
     assert data.vocab == ["\n", "a", "b", "bad", "c", "good"] and data.targets.tolist() == [1.0, 0.0]
     with pytest.raises(ValueError, match="ch11: layers must be one of book, true"):
         ch11.SentimentNet(3, layers="exact")
+
+
+@pytest.mark.slow
+def test_script_runs_both_networks_on_the_users_files(tmp_path, capsys):
+    reviews, labels = _reviews(1300)
+    (tmp_path / "reviews.txt").write_text("".join(reviews))
+    (tmp_path / "labels.txt").write_text("".join("positive\n" if label else "negative\n" for label in labels))
+    assert ch11.main(["--reviews", str(tmp_path / "reviews.txt"), "--labels", str(tmp_path / "labels.txt"),
+                      "--blank-reviews", "40"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ch11.BOOK_SENT_ENCODING
+    assert out[1].startswith("Iter:0 Progress:") and out[2].startswith("Iter:1 Progress:")
+    assert out[3].startswith("Test Accuracy:") and float(out[3].split(":")[1]) >= 0.95
+    assert out[4].startswith("[('terrible', -0.0), (")  # similar('terrible') after the sentiment net
+    with pytest.raises(SystemExit) as exit_:
+        ch11.main(["--reviews", str(tmp_path / "reviews.txt")])
+    assert exit_.value.code == 2 and "give both --reviews FILE and --labels FILE" in capsys.readouterr().err

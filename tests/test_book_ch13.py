@@ -156,3 +156,11 @@ def test_babi_rnn_learns_to_the_published_accuracy(babi_lines):
     first, last, prediction = ch13.rnn_rows(babi_lines, full=True)
     assert first.status == last.status == "yes" and prediction.status == "n/a"
     assert last.ours.split("; ")[1] in ("0.35", "0.36", "0.37")
+
+
+@pytest.mark.slow
+def test_script_with_rnn_prints_five_rows_and_the_books_context(babi_lines, capsys):
+    assert ch13.main(["--rnn"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert sum(line.startswith("Loss: ") and " % Correct: " in line for line in out) == 5
+    assert ch13.BOOK_RNN_PREDICTION[0] in out and ch13.BOOK_RNN_PREDICTION[1] in out

@@ -111,3 +111,14 @@ def test_missing_file_and_too_few_emails_are_clear_errors(tmp_path):
     spam, ham = _write_corpus(tmp_path, n=30)
     with pytest.raises(ValueError, match="30 spam and 30 ham emails .* needs more than 1000"):
         ch15.load(spam, ham)
+
+
+@pytest.mark.slow
+def test_script_trains_plainly_and_federated_on_the_users_files(tmp_path, capsys):
+    spam, ham = _write_corpus(tmp_path, n=2150)
+    assert ch15.main(["--spam", str(spam), "--ham", str(ham)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("\tLoss:0.0005\n") and "The Answer: 8" in out
+    accuracies = [float(line.split(": ")[1]) for line in out.splitlines() if "% Correct on Test Set" in line]
+    assert len(accuracies) == 6 and min(accuracies[-1], accuracies[2]) > 95
+    assert out.count("Starting Training Round...") == 3 and "\tStep 3: Send the model to Sue\n\tLoss:" in out

@@ -35,8 +35,10 @@ therefore another one: the published 62 -> 19.23 in the first epoch, 10.7 after 
 beside ours, not compared.
 
 **The character RNN** (the "Part 2" notebook): the book's sigmoid RNNCell(512, 512, 62) (three
-nn.Linear, see ch13_framework.BookRNNCell; `cell="tanh"` uses nn.RNNCell), batch 32, windows of 16
-(195), lr 0.05 times 0.99 per epoch. Its training loop rebinds `loss` to the last step's loss (`for
+nn.Linear, see ch13_framework.BookRNNCell), batch 32, windows of 16 (195), lr 0.05 times 0.99 per
+epoch. PyTorch's nn.RNNCell (tanh or relu only) in its place does not learn with the book's
+initialisation and step size: the perplexity is nan within the first epoch, and still about 7,400
+after it with the gradient norm clipped to 25. Its training loop rebinds `loss` to the last step's loss (`for
 loss in losses: ""`), so only the 16th step is back-propagated and counted; we keep that. Its
 samples take the logits times 10 and pick the first character whose probability exceeds one uniform
 draw (`(p > rand()).argmax()`), which is what `sampled_text` does. Its gradients are right (the loss
@@ -52,7 +54,7 @@ import numpy as np
 
 from tinygrad_like import gradcheck, nn, no_grad, optim
 from tinygrad_like.book._common import BookCrossEntropy, Progress, Row, single_blas_thread
-from tinygrad_like.book.ch13_framework import BookRNNCell, TanhRNNCell, book_embedding, book_linear
+from tinygrad_like.book.ch13_framework import BookRNNCell, book_embedding, book_linear
 from tinygrad_like.data import Vocabulary, bptt_batches, char_tokens, load_shakespeare
 from tinygrad_like.tensor import Tensor
 
@@ -288,13 +290,12 @@ def train_lstm(text, epochs=1, windows=None, progress=True, on_line=None, seed=0
 
 
 # ---- the character RNN (the "Part 2" notebook) -------------------------------------------------------------
-def build_rnn(vocab_size, size=SIZE, cell="book", seed=0):
-    """The book's Embedding(V, 512) and RNNCell(512, 512, V) (sigmoid; `cell="tanh"`: nn.RNNCell), drawn
-    after `np.random.seed(0)` in the notebook's order (ids `randint(0, 100000)` in this notebook)."""
+def build_rnn(vocab_size, size=SIZE, seed=0):
+    """The book's Embedding(V, 512) and sigmoid RNNCell(512, 512, V), drawn after `np.random.seed(0)` in the
+    notebook's order (ids `randint(0, 100000)` in this notebook)."""
     np.random.seed(seed)
     embedding = book_embedding(vocab_size, size)
-    model = (BookRNNCell if cell == "book" else TanhRNNCell)(size, size, vocab_size)
-    return embedding, model
+    return embedding, BookRNNCell(size, size, vocab_size)
 
 
 def sampled_text(embedding, model, vocab, length, first, temperature=10):
@@ -312,19 +313,17 @@ def sampled_text(embedding, model, vocab, length, first, temperature=10):
     return text
 
 
-def train_rnn(text, epochs=1, windows=None, cell="book", progress=True, on_line=None, seed=0, size=SIZE):
+def train_rnn(text, epochs=1, windows=None, progress=True, on_line=None, seed=0, size=SIZE):
     """Train as the Part 2 notebook's train(): batch 32, windows of 16, lr 0.05 times 0.99 per epoch. Its
     loop `for loss in losses: ""` rebinds `loss` to the last step's, so only the 16th step's
     cross-entropy is back-propagated and counted: printed perplexity = exp(mean last-step loss so far),
     every 10 windows, the first with a sample of 70 characters from '\n'."""
-    if cell not in ("book", "tanh"):
-        raise ValueError(f"ch14 train_rnn: cell must be 'book' or 'tanh'; got {cell!r}")
     data = corpus(text, RNN_BATCH, RNN_BPTT)
-    embedding, model = build_rnn(len(data.vocab), size, cell, seed)
+    embedding, model = build_rnn(len(data.vocab), size, seed)
     optimizer = optim.SGD(list(model.parameters()) + list(embedding.parameters()), lr=ALPHA)
     criterion, count = BookCrossEntropy(), len(data.inputs) if windows is None else min(windows, len(data.inputs))
     lines, curve, samples = [], {}, []
-    bar = Progress(epochs * count, f"ch14 character RNN ({cell} cell)", enabled=progress)
+    bar = Progress(epochs * count, "ch14 character RNN", enabled=progress)
     with single_blas_thread():
         try:
             for epoch in range(epochs):
@@ -434,8 +433,6 @@ def main(argv=None):
                         "place searched that holds it, see tinygrad_like.data.shakespeare_places)")
     parser.add_argument("--model", choices=("lstm", "rnn"), default="lstm", help="the LSTM (Part 1, default) or "
                         "the Part 2 notebook's RNN")
-    parser.add_argument("--cell", choices=("book", "tanh"), default="book", help="the RNN's cell: the book's "
-                        "sigmoid RNNCell (default) or nn.RNNCell (tanh)")
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--windows", type=int, metavar="N", help="train N windows of one epoch (default: 1)")
     length.add_argument("--epochs", type=int, metavar="N", help="train N whole epochs")
@@ -461,7 +458,7 @@ def main(argv=None):
         if args.generate:
             print(greedy_text(run.model, run.vocab, args.generate, "\n"))
     else:
-        run = train_rnn(text, epochs, windows, cell=args.cell, on_line=print)
+        run = train_rnn(text, epochs, windows, on_line=print)
         if args.generate:
             print(sampled_text(*run.model, run.vocab, args.generate, "\n"))
     print(f"({time.time() - start:.1f} s)")
