@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tinygrad_like import GradcheckError, gradcheck, nn, optim
-from tinygrad_like.book import ch10_mnist
+from tinygrad_like.book import ch9_mnist, ch10_mnist
 from tinygrad_like.book._common import BookTanhDropout
 from tinygrad_like.tensor import Tensor
 
@@ -66,7 +66,7 @@ def test_layers_follow_the_notebooks_numpy_code_including_the_sign_error():
     model = ch10_mnist.build("book")
     optimizer = optim.SGD(model.parameters(), lr=ch10_mnist.ALPHA)
     for _ in range(2):
-        ch10_mnist.train_epoch(model, optimizer, images, labels)
+        ch9_mnist.train_epoch(model, optimizer, images, labels, ch10_mnist.BATCH_SIZE)
     kernels = model[1].weight.numpy().reshape(16, 9).T
     np.testing.assert_allclose(kernels, expected_kernels, rtol=0, atol=1e-13)
     np.testing.assert_allclose(model[-1].weight.numpy().T, expected_1_2, rtol=0, atol=1e-13)

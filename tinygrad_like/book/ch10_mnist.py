@@ -35,16 +35,15 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
-from tinygrad_like import nn, no_grad, optim
-from tinygrad_like.book._common import (MNIST_HELP, BookTanhDropout, Progress, book_linear, mnist_or_exit,
-                                        py3_str, single_blas_thread)
+from tinygrad_like import nn
+from tinygrad_like.book._common import MNIST_HELP, BookTanhDropout, book_linear, mnist_or_exit
+from tinygrad_like.book.ch9_mnist import format_row, train_and_test
 from tinygrad_like.data import book_mnist
 from tinygrad_like.nn import functional as F
-from tinygrad_like.tensor import Function, Tensor
+from tinygrad_like.tensor import Function
 
 ALPHA, ITERATIONS, BATCH_SIZE, KERNELS, KERNEL_SIZE = 2.0, 300, 128, 16, 3
 WINDOWS = 28 - KERNEL_SIZE  # the notebook's `range(28 - kernel_rows)`: 25 window positions per axis
@@ -74,13 +73,6 @@ I:298 Test-Acc:0.8774 Train-Acc:0.804
 I:299 Test-Acc:0.8774 Train-Acc:0.814
 """.splitlines()
 BOOK_ROWS = {int(line.split()[0][2:]): line for line in BOOK_ROWS}
-
-
-class Epoch(NamedTuple):
-    """One printed row: the test accuracy after iteration I and the training accuracy measured during it."""
-    iteration: int
-    test_accuracy: float
-    train_accuracy: float
 
 
 def published_table(path):
@@ -145,64 +137,17 @@ def build(kernels="book", seed=1):
     return nn.Sequential(BookWindows(), conv, KernelMinor(), BookTanhDropout(), book_linear(weights_1_2))
 
 
-def format_row(row):
-    """A row exactly as the notebook prints it (without the leading newline)."""
-    return f"I:{row.iteration} Test-Acc:{py3_str(row.test_accuracy)} Train-Acc:{py3_str(row.train_accuracy)}"
-
-
-def accuracy(model, images, labels):
-    """The fraction of images whose largest output is the label, without dropout, TEST_CHUNK at a time."""
-    model.eval()
-    correct = 0
-    with no_grad():
-        for start in range(0, len(images), TEST_CHUNK):
-            output = model(Tensor(images[start:start + TEST_CHUNK])).numpy()
-            correct += int((output.argmax(axis=1) == labels[start:start + TEST_CHUNK].argmax(axis=1)).sum())
-    model.train()
-    return correct / len(images)
-
-
-def train_epoch(model, optimizer, images, labels, batch_size=BATCH_SIZE):
-    """One pass over the training images in whole batches, in order; returns the number classified correctly."""
-    correct = 0
-    for start in range(0, len(images) // batch_size * batch_size, batch_size):
-        x, y = Tensor(images[start:start + batch_size]), labels[start:start + batch_size]
-        logits = model(x)
-        correct += int((logits.numpy().argmax(axis=1) == y.argmax(axis=1)).sum())
-        # the notebook's output delta: (labels - softmax) / (batch_size * batch_size)
-        loss = F.cross_entropy(logits, Tensor(y), reduction="sum") / (batch_size * batch_size)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return correct
-
-
 def run(kernels="book", data=None, mnist_dir=None, iterations=None, progress=True, on_row=None):
-    """Train the notebook's network; returns its rows (a list of Epoch, one per iteration).
+    """Train the notebook's network; returns its rows (a list of ch9_mnist.Epoch, one per iteration).
 
     `data`: a `book_mnist(...)` tuple (if None, loaded from `mnist_dir` or the first place
     `tinygrad_like.data.find_mnist` searches that holds MNIST). `iterations`: stop early.
     `on_row(row)` is called as each row is ready.
     """
-    images, labels, test_images, test_labels = data if data is not None else book_mnist(mnist_dir)
-    model = build(kernels)
-    optimizer = optim.SGD(model.parameters(), lr=ALPHA)
+    data = data if data is not None else book_mnist(mnist_dir)
     total = ITERATIONS if iterations is None else min(iterations, ITERATIONS)
-    bar = Progress(total, f"ch10 ({kernels} kernels)", enabled=progress)
-    result = []
-    with single_blas_thread():
-        try:
-            for j in range(total):
-                correct = train_epoch(model, optimizer, images, labels)
-                row = Epoch(j, accuracy(model, test_images, test_labels), correct / len(images))
-                result.append(row)
-                if on_row is not None:
-                    with bar.paused():
-                        on_row(row)
-                bar.update()
-        finally:
-            bar.close()
-    return result
+    return train_and_test(build(kernels), data, total, f"ch10 ({kernels} kernels)", printed=lambda j: True,
+                          batch_size=BATCH_SIZE, test_chunk=TEST_CHUNK, progress=progress, on_row=on_row)
 
 
 def main(argv=None):

@@ -128,14 +128,18 @@ def format_row(row):
     return f"I:{row.iteration} Test-Acc:{py3_str(row.test_accuracy)} Train-Acc:{py3_str(row.train_accuracy)}"
 
 
-def accuracy(model, images, labels):
+def accuracy(model, images, labels, chunk=None):
     """The fraction of images whose largest output is the label, without dropout (the softmax would not
-    change the argmax, so the notebook's test pass skips it)."""
+    change the argmax, so the notebooks' test passes skip it); `chunk` images per forward pass if given."""
     model.eval()
+    chunk = chunk or len(images)
+    correct = 0
     with no_grad():
-        output = model(Tensor(images)).numpy()
+        for start in range(0, len(images), chunk):
+            output = model(Tensor(images[start:start + chunk])).numpy()
+            correct += int((output.argmax(axis=1) == labels[start:start + chunk].argmax(axis=1)).sum())
     model.train()
-    return int((output.argmax(axis=1) == labels.argmax(axis=1)).sum()) / len(images)
+    return correct / len(images)
 
 
 def train_epoch(model, optimizer, images, labels, batch_size=BATCH_SIZE):
@@ -160,18 +164,26 @@ def run(layers="book", data=None, mnist_dir=None, iterations=None, progress=True
     `tinygrad_like.data.find_mnist` searches that holds MNIST). `iterations`: stop early (1 runs I:0).
     `on_row(row)` is called as each row is ready.
     """
-    images, labels, test_images, test_labels = data if data is not None else book_mnist(mnist_dir)
-    model = build(layers)
-    optimizer = optim.SGD(model.parameters(), lr=ALPHA)
+    data = data if data is not None else book_mnist(mnist_dir)
     total = ITERATIONS if iterations is None else min(iterations, ITERATIONS)
-    bar = Progress(total, f"ch9 ({layers} layers)", enabled=progress)
+    return train_and_test(build(layers), data, total, f"ch9 ({layers} layers)", printed=lambda j: j % 10 == 0,
+                          progress=progress, on_row=on_row)
+
+
+def train_and_test(model, data, iterations, description, printed, batch_size=BATCH_SIZE, test_chunk=None,
+                   progress=True, on_row=None):
+    """The training loop of the chapter 9 and 10 notebooks: SGD(lr=ALPHA), `iterations` passes over the
+    training images, then the test accuracy; a row for each iteration j with `printed(j)`."""
+    images, labels, test_images, test_labels = data
+    optimizer = optim.SGD(model.parameters(), lr=ALPHA)
+    bar = Progress(iterations, description, enabled=progress)
     result = []
     with single_blas_thread():
         try:
-            for j in range(total):
-                correct = train_epoch(model, optimizer, images, labels)
-                if j % 10 == 0:
-                    row = Epoch(j, accuracy(model, test_images, test_labels), correct / len(images))
+            for j in range(iterations):
+                correct = train_epoch(model, optimizer, images, labels, batch_size)
+                if printed(j):
+                    row = Epoch(j, accuracy(model, test_images, test_labels, test_chunk), correct / len(images))
                     result.append(row)
                     if on_row is not None:
                         with bar.paused():
