@@ -13,6 +13,7 @@ import pytest
 from tinygrad_like import GradcheckError, gradcheck
 from tinygrad_like.book import ch11_embeddings as ch11
 from tinygrad_like.book._common import BookMeanFunction, BookSigmoidFunction
+from tinygrad_like.nn import functional as F
 from tinygrad_like.tensor import Tensor
 
 POSITIVE, NEGATIVE = ["good", "great", "excellent"], ["bad", "awful", "terrible"]
@@ -180,3 +181,21 @@ def test_script_runs_both_networks_on_the_users_files(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         ch11.main(["--reviews", str(tmp_path / "reviews.txt")])
     assert exit_.value.code == 2 and "give both --reviews FILE and --labels FILE" in capsys.readouterr().err
+
+
+@pytest.mark.torch
+def test_true_sentiment_network_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    data = ch11.sentiment_data(*_reviews(10))
+    model = ch11.sentiment_net(len(data.vocab), layers="true")
+    bag = torch.nn.EmbeddingBag.from_pretrained(torch.from_numpy(model.embedding.weight.numpy().copy()),
+                                                freeze=False, mode="sum")
+    weight = torch.tensor(model.output.weight.numpy(), requires_grad=True)
+    words = data.reviews[0]
+    theirs = torch.sigmoid(bag(torch.tensor([words]))) @ weight.T
+    torch.nn.functional.binary_cross_entropy_with_logits(theirs, torch.ones(1, 1), reduction="sum").backward()
+    ours = model(words)
+    F.binary_cross_entropy_with_logits(ours, Tensor(np.ones((1, 1))), reduction="sum").backward()
+    assert ours.item() == pytest.approx(theirs.item(), rel=1e-13)
+    np.testing.assert_allclose(model.embedding.weight.grad.numpy(), bag.weight.grad.numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(model.output.weight.grad.numpy(), weight.grad.numpy(), rtol=1e-12)

@@ -161,3 +161,22 @@ def test_example_prints_a_first_perplexity_in_the_range(babi_lines, tmp_path):
     first = float(result.stdout.splitlines()[0].split("Perplexity:")[1])
     assert ch12.FIRST_RANGE[0] <= first <= ch12.FIRST_RANGE[1]
     assert result.stdout.splitlines()[1] == ch12.BOOK_TABLE[0]  # the table's sentence
+
+
+@pytest.mark.torch
+def test_true_gradients_match_pytorch():
+    torch = pytest.importorskip("torch")
+    words = np.array([3, 1, 4, 1, 5, 2])
+    model = ch12.build(7, gradients="true")
+    model.recurrent.weight.data = model.recurrent.weight.numpy() + 0.1 * np.random.default_rng(0).random((10, 10))
+    theirs = {name: torch.tensor(p.numpy(), requires_grad=True) for name, p in model.named_parameters()}
+    rows = theirs["embedding.weight"][torch.from_numpy(words)]
+    hidden, before = theirs["start"].reshape(1, -1), []
+    for t in range(len(words)):
+        before.append(hidden)
+        hidden = hidden @ theirs["recurrent.weight"].T + rows[t:t + 1]
+    logits = torch.cat(before) @ theirs["decoder.weight"].T
+    torch.nn.functional.cross_entropy(logits, torch.from_numpy(words), reduction="sum").backward()
+    ch12.sentence_loss(model, words).backward()
+    for name, parameter in model.named_parameters():
+        np.testing.assert_allclose(parameter.grad.numpy(), theirs[name].grad.numpy(), rtol=1e-10, atol=1e-14)

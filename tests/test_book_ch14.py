@@ -183,3 +183,46 @@ def test_one_epoch_of_exact_gradients_learns_faster_than_the_books_truncated_one
     assert " the " in text or " and " in text  # English words after one epoch
     rnn = ch14.train_rnn(shakespeare, progress=False)
     assert len(rnn.lines) == 20 and rnn.curve[(0, 191)] < ch14.BOOK_RNN_CURVE[(0, 191)]  # 148.0 in the book
+
+
+@pytest.fixture
+def torch():
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: on a busy machine PyTorch's thread pool costs 10x the work
+    yield torch
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.torch
+def test_lstm_state_dict_trains_the_same_window_in_pytorch(torch):
+    """The chapter's CharLSTM, its state_dict loaded into PyTorch's Embedding, LSTMCell and Linear: the
+    same summed loss over a window and the same gradients (the frozen bias_hh excepted)."""
+    text = "To be, or not to be, that is the question.\n" * 20
+    data = ch14.corpus(text)
+    model = ch14.build_lstm(len(data.vocab), size=6)
+    rng = np.random.default_rng(0)
+    model.decoder.weight.data = rng.normal(0, 0.3, model.decoder.weight.shape)  # not the zero start: a real test
+    embedding = torch.nn.Embedding(len(data.vocab), 6, dtype=torch.float64)
+    cell = torch.nn.LSTMCell(6, 6, dtype=torch.float64)
+    decoder = torch.nn.Linear(6, len(data.vocab), bias=False, dtype=torch.float64)
+    state = {name: torch.from_numpy(value.numpy().copy()) for name, value in model.state_dict().items()}
+    for prefix, theirs in (("embedding.", embedding), ("cell.", cell), ("decoder.", decoder)):
+        theirs.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
+    ours_state, (h, c) = model.init_hidden(16), (torch.from_numpy(s.numpy().copy()) for s in model.init_hidden(16))
+    ours_loss, theirs_loss = None, 0
+    for t in range(ch14.LSTM_BPTT):
+        logits, ours_state = model(Tensor(data.inputs[0, t]), ours_state)
+        step = F.cross_entropy(logits, Tensor(data.targets[0, t]), reduction="sum")
+        ours_loss = step if ours_loss is None else step + ours_loss
+        h, c = cell(embedding(torch.from_numpy(data.inputs[0, t])), (h, c))
+        theirs_loss = theirs_loss + torch.nn.functional.cross_entropy(decoder(h), torch.from_numpy(data.targets[0, t]),
+                                                                      reduction="sum")
+    ours_loss.backward()
+    theirs_loss.backward()
+    assert ours_loss.item() == pytest.approx(theirs_loss.item(), rel=1e-12)
+    theirs_grads = {f"{prefix}{name}": p.grad.numpy() for prefix, module in
+                    (("embedding.", embedding), ("cell.", cell), ("decoder.", decoder)) for name, p in module.named_parameters()}
+    for name, parameter in model.named_parameters():
+        if parameter.requires_grad:
+            np.testing.assert_allclose(parameter.grad.numpy(), theirs_grads[name], rtol=1e-9, atol=1e-12)

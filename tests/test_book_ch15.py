@@ -122,3 +122,26 @@ def test_script_trains_plainly_and_federated_on_the_users_files(tmp_path, capsys
     accuracies = [float(line.split(": ")[1]) for line in out.splitlines() if "% Correct on Test Set" in line]
     assert len(accuracies) == 6 and min(accuracies[-1], accuracies[2]) > 95
     assert out.count("Starting Training Round...") == 3 and "\tStep 3: Send the model to Sue\n\tLoss:" in out
+
+
+@pytest.fixture
+def torch():
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: on a busy machine PyTorch's thread pool costs 10x the work
+    yield torch
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.torch
+def test_federated_average_loads_into_pytorch_and_predicts_the_same(dataset, torch):
+    unknown = dataset.index[ch15.UNKNOWN]
+    models = [ch15.train(ch15.build(len(dataset.vocab)), data, target, unknown, 100)[0]
+              for data, target in ch15.shares(dataset, 300)]
+    average = ch15.average_state_dicts([model.state_dict() for model in models])
+    theirs = torch.nn.Embedding(len(dataset.vocab), 1, dtype=torch.float64)
+    theirs.load_state_dict({key: torch.from_numpy(value.numpy().copy()) for key, value in average.items()})
+    ours = ch15.build(len(dataset.vocab))
+    ours.load_state_dict(average)
+    expected = torch.sigmoid(theirs(torch.from_numpy(dataset.test_data)).sum(1)).detach().numpy()
+    np.testing.assert_allclose(ch15.predict(ours, dataset.test_data).numpy(), expected, rtol=1e-12)
