@@ -21,7 +21,8 @@ from tinygrad_like.nn import functional as F
 from tinygrad_like.tensor import Tensor
 
 CORPUS = ["1 Mary moved to the bathroom.\n", "2 John went to the hallway.\n", "3 Where is Mary? \tbathroom\t1\n",
-          "4 Daniel went back to the hallway.\n", "5 Sandra moved to the garden.\n", "6 Where is Daniel? \thallway\t4\n"]
+          "4 Daniel went back to the hallway.\n", "5 Sandra moved to the garden.\n",
+          "6 Where is Daniel? \thallway\t4\n"]
 
 
 def _notebook(lines, iterations):

@@ -221,8 +221,9 @@ def test_lstm_state_dict_trains_the_same_window_in_pytorch(torch):
     ours_loss.backward()
     theirs_loss.backward()
     assert ours_loss.item() == pytest.approx(theirs_loss.item(), rel=1e-12)
-    theirs_grads = {f"{prefix}{name}": p.grad.numpy() for prefix, module in
-                    (("embedding.", embedding), ("cell.", cell), ("decoder.", decoder)) for name, p in module.named_parameters()}
+    modules = (("embedding.", embedding), ("cell.", cell), ("decoder.", decoder))
+    theirs_grads = {f"{prefix}{name}": p.grad.numpy() for prefix, module in modules
+                    for name, p in module.named_parameters()}
     for name, parameter in model.named_parameters():
         if parameter.requires_grad:
             np.testing.assert_allclose(parameter.grad.numpy(), theirs_grads[name], rtol=1e-9, atol=1e-12)

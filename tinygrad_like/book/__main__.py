@@ -7,7 +7,8 @@ minute; `--full` runs the whole tables (350 / 300 iterations: several minutes ea
 thread during them). Chapters 11-15 follow: what needs no data, then chapters 12-14 on bAbI and the
 Shakespeare text where they are found (`--babi`, `--shakespeare`; first rows in seconds, `--full` about
 10 minutes more) and chapters 11 and 15 on the IMDB reviews and Enron mails, which cannot be shipped
-(`--reviews`/`--labels`, `--spam`/`--ham` name the user's copies). Prints one table (network | the book's figure | ours | match), at most 100
+(`--reviews`/`--labels`, `--spam`/`--ham` name the user's copies).
+Prints one table (network | the book's figure | ours | match), at most 100
 characters wide, and saves PNGs into `--out` (default ./book_figures): learning curves, the chapter 5
 weight images and a diagram of each network (matplotlib and tqdm are the optional extra
 `pip install 'tinygrad_like[plot]'`, or `pip install -e '.[plot]'` in a checkout). Exit status: 0; 1

@@ -230,8 +230,8 @@ def train_sentiment(data, layers="book", iterations=ITERATIONS, test_size=TEST_R
                         last = i
                     bar.update()
                 accuracies.append(correct / float(total))
-                lines.append(f"Iter:{iteration} Progress:{progress_text(last, len(data.reviews)) if last is not None else ''}"
-                             f"% Training Accuracy:{accuracies[-1]}%")
+                shown = progress_text(last, len(data.reviews)) if last is not None else ""
+                lines.append(f"Iter:{iteration} Progress:{shown}% Training Accuracy:{accuracies[-1]}%")
         finally:
             bar.close()
     test = sentiment_accuracy(model, data.reviews[training:], data.targets[training:])
@@ -364,7 +364,8 @@ def rows_with_data(raw_reviews, targets, full=False, progress=True):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Grokking Deep Learning chapter 11: word embeddings. Without data, "
                                      "the one-hot sentence encoding; with the IMDB reviews (not shipped: give your "
-                                     "copies), the sentiment network, then the fill-in-the-blank network and analogies.")
+                                     "copies), the sentiment network, then the fill-in-the-blank network and "
+                                     "analogies.")
     parser.add_argument("--reviews", metavar="FILE", help="udacity's IMDB reviews.txt (one review per line)")
     parser.add_argument("--labels", metavar="FILE", help="its labels.txt ('positive' or 'negative' per line)")
     parser.add_argument("--layers", choices=list(LAYERS), default="book",

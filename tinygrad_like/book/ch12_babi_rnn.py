@@ -215,8 +215,8 @@ def rows(lines, full=False, progress=True):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Grokking Deep Learning chapter 12: the linear RNN predicting the next "
-                                     "word of bAbI task 1, as the notebook prints it. By default the first "
+    parser = argparse.ArgumentParser(description="Grokking Deep Learning chapter 12: the linear RNN predicting the "
+                                     "next word of bAbI task 1, as the notebook prints it. By default the first "
                                      "perplexity only; --full trains all 30,000 iterations (about 20 s).")
     parser.add_argument("--babi", metavar="DIR", help="the bAbI directory (default: the first place searched "
                         "that holds it, see tinygrad_like.data.babi_places)")

@@ -132,8 +132,8 @@ def exploding_rows():
         for what, book, ours in (("activations", book_activations, activations),
                                  ("gradients", book_gradients, gradients)):
             identical = sum(b == o for b, o in zip(book, ours))
-            rows.append(Row(f"ch14 {kind} {what} (10 rows)", f"{book[0]} ... {book[-1]}",
-                            f"{ours[0]} ... {ours[-1]}" + ("" if identical == len(book) else f" ({identical} identical)"),
+            shown = f"{ours[0]} ... {ours[-1]}" + ("" if identical == len(book) else f" ({identical} identical)")
+            rows.append(Row(f"ch14 {kind} {what} (10 rows)", f"{book[0]} ... {book[-1]}", shown,
                             "yes" if book == ours else "NO"))
     return rows
 
@@ -145,9 +145,10 @@ RNN_BATCH, RNN_BPTT, RNN_PRINT_EVERY = 32, 16, 10
 BOOK_LSTM_FIRST = " Iter:0 - Alpha:0.05 - Batch 1/249 - Min Loss:62.00 - Loss:62.000000000000064"
 BOOK_LSTM_CURVE = {(0, 1): 62.000000000000064, (0, 249): 19.233214769358476, (1, 1): 13.063830116471486,
                    (7, 140): 10.736922784153954}  # (epoch, window) -> printed perplexity
-BOOK_LSTM_TEXT = "Intestay thee.\n\nSIR:\nIt thou my thar the sentastar the see the see:"  # 500 greedy characters from '\n'
+# the start of the 500 greedy characters the notebook generates from '\n' after train(100)
+BOOK_LSTM_TEXT = "Intestay thee.\n\nSIR:\nIt thou my thar the sentastar the see the see:"
 BOOK_RNN_CURVE = {(0, 191): 148.00388828554404, (1, 191): 20.588816924127116, (41, 161): 3.5868070218013654}
-BOOK_RNN_TEXT = "I war ded abdons would.\n\nCHENRO:\nWhy, speed no virth to her,"  # 2000 sampled characters from '\n'
+BOOK_RNN_TEXT = "I war ded abdons would.\n\nCHENRO:\nWhy, speed no virth to her,"  # the start of its 2000-character sample
 
 
 class Corpus(NamedTuple):

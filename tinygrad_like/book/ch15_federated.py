@@ -26,7 +26,7 @@ test sets alternate spam and ham (the shorter list repeated). Batches of 500, in
   The average it gives equals the plain average to 2**-32. (The book's secure-aggregation cell has a
   bug: it decrypts only Sue's model and divides it by 3, so its printed accuracies come from that.)
 
-The IMDB-like data of the book (Enron spam.txt and ham.txt, preprocessed by the author) could not
+The book's data (the Enron spam.txt and ham.txt, preprocessed by the author) could not
 be obtained: pass your copies' paths. With them, the run would match the book's figures exactly up to
 float rounding (zero initial weights make the vocabulary's order matter only for summation order),
 given the notebook's training loss divisor: its `train()` divides by a global `bs` (500 in the
