@@ -137,10 +137,9 @@ def add_text_options(parser):
         parser.add_argument(option, metavar="FILE", help=f"{what} (not shipped: the rows that need it are skipped)")
 
 
-def text_rows(parser, args, notes, unreadable):
-    """The rows of chapters 11-15: those that need no data, then chapters 12-14 on bAbI and Shakespeare
-    (first rows; --full trains the whole runs: minutes), chapters 11 and 15 on the user's files."""
-    progress, rows = not args.no_progress, []
+def find_text_data(parser, args, notes):
+    """Chapters 11-15's data, checked before anything runs: (bAbI directory, Shakespeare path, reviews, mails),
+    each None when absent; a path given that holds nothing, or half of a pair of files, is a usage error."""
     for first, second, names in ((args.reviews, args.labels, "--reviews and --labels"),
                                  (args.spam, args.ham, "--spam and --ham")):
         if (first is None) != (second is None):
@@ -148,20 +147,26 @@ def text_rows(parser, args, notes, unreadable):
     babi = find_data(parser, find_babi, args.babi, notes, "Chapters 12 and 13 on bAbI", "--babi DIR")
     shakespeare = find_data(parser, find_shakespeare, args.shakespeare, notes, "Chapter 14's character models",
                             "--shakespeare PATH")
-    start = time.time()
-    rows += ch11_embeddings.rows_without_data()
-    if args.reviews is None:
+    try:
+        reviews = None if args.reviews is None else ch11_embeddings.load(args.reviews, args.labels)
+        mails = None if args.spam is None else ch15_federated.load(args.spam, args.ham)
+    except FileNotFoundError as error:
+        parser.error(str(error))
+    except ValueError as error:
+        parser.exit(1, f"{error}\n")
+    return babi, shakespeare, reviews, mails
+
+
+def text_rows(args, data, notes):
+    """The rows of chapters 11-15: those that need no data, then chapters 12-14 on bAbI and Shakespeare
+    (first rows; --full trains the whole runs: minutes), chapters 11 and 15 on the user's files."""
+    babi, shakespeare, reviews, mails = data
+    progress, start = not args.no_progress, time.time()
+    rows = ch11_embeddings.rows_without_data()
+    if reviews is None:
         rows += ch11_embeddings.skipped_rows()
     else:
-        try:
-            reviews = ch11_embeddings.load(args.reviews, args.labels)
-        except FileNotFoundError as error:
-            parser.error(str(error))
-        except ValueError as error:
-            rows += ch11_embeddings.skipped_rows()
-            unreadable.append(f"Chapter 11's networks did not run: {error}")
-        else:
-            rows += ch11_embeddings.rows_with_data(reviews.reviews, reviews.targets, args.full, progress)
+        rows += ch11_embeddings.rows_with_data(reviews.reviews, reviews.targets, args.full, progress)
     if babi is not None:
         lines = ch12_babi_rnn.babi_lines(babi)
         rows += ch12_babi_rnn.rows(lines, args.full, progress)
@@ -172,17 +177,8 @@ def text_rows(parser, args, notes, unreadable):
     if shakespeare is not None:
         rows += ch14_lstm.rows(load_text(shakespeare), args.full, progress)
     rows += ch15_federated.rows_without_data()
-    if args.spam is None:
-        rows += ch15_federated.skipped_rows()
-    else:
-        try:
-            rows += ch15_federated.rows_with_data(ch15_federated.load(args.spam, args.ham))
-        except FileNotFoundError as error:
-            parser.error(str(error))
-        except ValueError as error:
-            rows += ch15_federated.skipped_rows()
-            unreadable.append(f"Chapter 15's classifier did not run: {error}")
-    if args.reviews is None or args.spam is None:
+    rows += ch15_federated.skipped_rows() if mails is None else ch15_federated.rows_with_data(mails)
+    if reviews is None or mails is None:
         notes.append("Chapters 11 and 15 need the book's IMDB reviews (--reviews, --labels) and Enron mails (--spam, "
                      "--ham), which cannot be shipped: their rows that need them were skipped.")
     if not args.full:
@@ -313,6 +309,7 @@ def main(argv=None):
     mnist_dir = None if args.no_mnist else find_data(parser, find_mnist, args.mnist, notes,
                                                      "Chapters 5 (weights), 8, 9 and 10", "--mnist DIR")
     titanic_csv = find_data(parser, find_titanic_csv, args.titanic, notes, "The Titanic rows", "--titanic CSV")
+    text_data = find_text_data(parser, args, notes)
 
     rows = []
     for module in (ch3_prediction, ch4_gradient_descent, ch5_multiple, ch6_streetlight, alammar_houses):
@@ -350,7 +347,7 @@ def main(argv=None):
                          "mini-batch net and chapter 9; I:0 and I:1 for chapter 10). Run with --full for the whole "
                          "tables (several minutes each).")
 
-    rows += text_rows(parser, args, notes, unreadable)
+    rows += text_rows(args, text_data, notes)
     print_table(rows)
     print("\n" + wrapped(summary(rows)))
 
