@@ -75,8 +75,9 @@ def threads_limited(threads):
     previous = torch.get_num_threads() if torch is not None else None
     try:
         from threadpoolctl import threadpool_limits
-    except ImportError:
-        blas = contextlib.nullcontext()
+    except ImportError:  # one thread through OpenBLAS's own switch (how the book's scripts do it)
+        from tinygrad_like.book._common import single_blas_thread
+        blas = single_blas_thread() if threads == 1 else contextlib.nullcontext()
     else:
         blas = threadpool_limits(limits=threads, user_api="blas")
     with blas:

@@ -116,6 +116,7 @@ def test_a_workload_without_a_target_is_reported_without_a_verdict():
 
 
 def test_a_workload_is_timed_with_its_own_thread_count():
+    pytest.importorskip("threadpoolctl", reason="the BLAS thread count is read through threadpoolctl (the bench extra)")
     workload, seen = WORKLOADS["streetlight"], []
     original = workload.builders["tinygrad_like"]
 
