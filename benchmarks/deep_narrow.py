@@ -17,9 +17,11 @@ WORKLOAD = Workload(
     description="50 x (Linear(32,32) + tanh), batch 16, float32, MSE, SGD",
     target=3.0,
     setup=setup,
-    builders={"numpy": mlp.numpy_runner, "tinygrad_like": mlp.tinygrad_like_runner, "torch": mlp.torch_runner},
+    builders={"numpy": mlp.numpy_runner, "tinygrad_like": mlp.tinygrad_like_runner, "torch": mlp.torch_runner,
+              **mlp.SPELLING_BUILDERS},
     steps=200,
     guard_samples=64,
     guard_epochs=6,
     flops=mlp.training_flops,
+    goals={"tinygrad_like user-written": 1.5, "tinygrad_like captured": 1.1},
 )

@@ -18,6 +18,9 @@ import numpy as np
 
 FRAMEWORKS = ("numpy", "tinygrad_like", "torch")
 BASELINE = "numpy"
+# Other spellings of the tinygrad_like step, timed beside it for the workloads that have builders for them: as
+# users write it (a composed loss, weights assigned in their own layout) and captured (tinygrad_like.jit).
+SPELLINGS = ("tinygrad_like user-written", "tinygrad_like captured")
 
 
 # ---- frameworks -----------------------------------------------------------------------------------
@@ -148,6 +151,7 @@ class Workload:
     guard_epochs: int = 4
     flops: Optional[Callable[[Setup], float]] = None  # floating-point operations per step, if reported
     notes: str = ""
+    goals: Dict[str, float] = field(default_factory=dict)  # spelling (SPELLINGS) -> the ratio it should stay under
 
     def runners(self, frameworks, seed=0, n_samples=None, deterministic=False):
         """One runner per framework that has a builder, all from the same setup (same weights, data and seeds)."""

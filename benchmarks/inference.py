@@ -44,6 +44,45 @@ def tinygrad_like_runner(setup, deterministic):
     return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
 
 
+def tinygrad_like_user_runner(setup, deterministic):
+    """The weights assigned with `layer.weight.data = array` in PyTorch's row-major layout (nn.Linear's own
+    storage is column-major); the same forward pass."""
+    import tinygrad_like as tl
+    from tinygrad_like import nn
+
+    model = mlp.sequential(nn, setup.spec, deterministic)
+    for layer, (weight, _) in zip(harness.linear_layers(model, nn.Linear), setup.params):
+        layer.weight.data = weight.copy()
+    model.eval()
+    X, batch, starts = tl.Tensor(setup.x), setup.batch, setup.batch_starts()
+
+    def step():
+        start = next(starts)
+        with tl.no_grad():
+            return model(X[start:start + batch])
+
+    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+
+
+def tinygrad_like_captured_runner(setup, deterministic):
+    """The forward pass under tinygrad_like.jit (recorded under no_grad, then replayed); numpy slices in."""
+    import tinygrad_like as tl
+    from tinygrad_like import nn
+
+    model = mlp.sequential(nn, setup.spec, deterministic)
+    harness.load_tinygrad_like(model, setup.params)
+    model.eval()
+    forward = tl.jit(model.__call__)
+    X, batch, starts = setup.x, setup.batch, setup.batch_starts()
+
+    def step():
+        start = next(starts)
+        with tl.no_grad():
+            return forward(X[start:start + batch])
+
+    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+
+
 def torch_runner(setup, deterministic):
     torch = harness.torch_or_none()
     model = mlp.sequential(torch.nn, setup.spec, deterministic)
@@ -64,10 +103,13 @@ WORKLOAD = Workload(
     description="the mnist-batch net, forward only under no_grad, batch 1000, float32",
     target=1.05,
     setup=setup,
-    builders={"numpy": numpy_runner, "tinygrad_like": tinygrad_like_runner, "torch": torch_runner},
+    builders={"numpy": numpy_runner, "tinygrad_like": tinygrad_like_runner, "torch": torch_runner,
+              "tinygrad_like user-written": tinygrad_like_user_runner,
+              "tinygrad_like captured": tinygrad_like_captured_runner},
     steps=40,
     rounds_factor=3,
     kind="inference",
     guard_samples=1000,
     flops=flops,
+    goals={"tinygrad_like user-written": 1.02, "tinygrad_like captured": 1.02},
 )

@@ -8,6 +8,8 @@ initialisation) and MNIST-shaped random data; the `*_runner` functions build one
 - `numpy_runner`: the same delta style for any depth, with biases (deep-narrow, wide);
 - `tinygrad_like_runner` / `torch_runner`: idiomatic user code (Sequential, F.mse_loss,
   zero_grad / backward / step);
+- `tinygrad_like_user_runner`: that step with a composed loss and weights assigned row-major, and
+  `tinygrad_like_captured_runner`: that step under tinygrad_like.jit (harness.SPELLINGS);
 - `op_bodies_runner`: tinygrad_like's array work alone (its ops' forward and backward called in
   order), which separates the framework's own cost from the numpy it runs.
 """
@@ -231,6 +233,69 @@ def tinygrad_like_runner(setup, deterministic):
 
     return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model),
                   parts=dict(model=model, optimizer=opt, loss=F.mse_loss, x=X, y=Y, batch=batch))
+
+
+def tinygrad_like_user_runner(setup, deterministic):
+    """The same step as users often write it: the loss composed of ops (`d = model(x) - y; (d * d).mean()`)
+    and the weights assigned with `layer.weight.data = array` in the layout they hold them, PyTorch's
+    row-major (out_features, in_features) matrices (nn.Linear's own storage is column-major)."""
+    import tinygrad_like as tl
+    from tinygrad_like import nn, optim
+
+    harness.seeded_rng(setup, "tinygrad_like")
+    model = sequential(nn, setup.spec, deterministic)
+    for layer, (weight, bias) in zip(harness.linear_layers(model, nn.Linear), setup.params):
+        layer.weight.data = weight.copy()
+        if bias is not None:
+            layer.bias.data = bias.copy()
+    opt = optim.SGD(model.parameters(), lr=setup.lr)
+    X, Y = tl.Tensor(setup.x), tl.Tensor(setup.y)
+    batch, starts = setup.batch, setup.batch_starts()
+
+    def step():
+        start = next(starts)
+        x, y = X[start:start + batch], Y[start:start + batch]
+        opt.zero_grad()
+        d = model(x) - y
+        loss = (d * d).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+
+
+def tinygrad_like_captured_runner(setup, deterministic):
+    """tinygrad_like_runner's step under tinygrad_like.jit: two recorded eager calls, then replayed as straight-line
+    numpy calls. The batch slices are passed as numpy arrays."""
+    import tinygrad_like as tl
+    from tinygrad_like import nn, optim
+    from tinygrad_like.nn import functional as F
+
+    harness.seeded_rng(setup, "tinygrad_like")
+    model = sequential(nn, setup.spec, deterministic)
+    harness.load_tinygrad_like(model, setup.params)
+    opt = optim.SGD(model.parameters(), lr=setup.lr)
+
+    @tl.jit
+    def train(x, y):
+        opt.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    X, Y, batch, starts = setup.x, setup.y, setup.batch, setup.batch_starts()
+
+    def step():
+        start = next(starts)
+        return train(X[start:start + batch], Y[start:start + batch])
+
+    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+
+
+SPELLING_BUILDERS = {"tinygrad_like user-written": tinygrad_like_user_runner,
+                     "tinygrad_like captured": tinygrad_like_captured_runner}
 
 
 def torch_runner(setup, deterministic):

@@ -17,9 +17,11 @@ WORKLOAD = Workload(
     description="784-100-10 ReLU MLP, dropout 0.5, batch 100, float32, MSE, SGD",
     target=1.1,
     setup=setup,
-    builders={"numpy": mlp.numpy_book_runner, "tinygrad_like": mlp.tinygrad_like_runner, "torch": mlp.torch_runner},
+    builders={"numpy": mlp.numpy_book_runner, "tinygrad_like": mlp.tinygrad_like_runner, "torch": mlp.torch_runner,
+              **mlp.SPELLING_BUILDERS},
     steps=300,
     has_dropout=True,
     guard_samples=300,
     flops=mlp.training_flops,
+    goals={"tinygrad_like user-written": 1.02, "tinygrad_like captured": 1.02},
 )

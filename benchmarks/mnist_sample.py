@@ -16,9 +16,11 @@ WORKLOAD = Workload(
     description="784-100-10 ReLU MLP, dropout 0.5, batch 1, float32, MSE, SGD",
     target=1.5,
     setup=setup,
-    builders={"numpy": mlp.numpy_book_runner, "tinygrad_like": mlp.tinygrad_like_runner, "torch": mlp.torch_runner},
+    builders={"numpy": mlp.numpy_book_runner, "tinygrad_like": mlp.tinygrad_like_runner, "torch": mlp.torch_runner,
+              **mlp.SPELLING_BUILDERS},
     steps=2000,
     has_dropout=True,
     guard_samples=20,
     flops=mlp.training_flops,
+    goals={"tinygrad_like user-written": 1.15, "tinygrad_like captured": 1.0},
 )

@@ -106,6 +106,10 @@ def run_workload(workload, frameworks, args):
                                        ratio_range=(min(per_round), max(per_round)), gflops=flops)
     tl = row["frameworks"].get("tinygrad_like")
     row["met"] = None if workload.target is None else tl is not None and tl["ratio"] <= workload.target
+    row["goals"] = {name: goal for name, goal in workload.goals.items() if name in row["frameworks"]}
+    row["missed"] = [name for name, goal in row["goals"].items() if row["frameworks"][name]["ratio"] > goal]
+    if row["goals"]:  # the spellings timed beside the standard step have goals of their own
+        row["met"] = row["met"] is not False and not row["missed"]
     return row
 
 
@@ -124,16 +128,28 @@ def _cell(row, name):
     return f"{entry['us']:.1f} ({entry['ratio']:.2f}x)"
 
 
+def _spelling(name):
+    return name.removeprefix("tinygrad_like ")
+
+
 def workload_table(rows):
-    lines = ["| workload | numpy µs | tinygrad_like µs (ratio) | torch µs (ratio) | target (ratio to) | met? |",
-             "|---|---|---|---|---|---|"]
+    """The median step of each framework; tinygrad_like's other spellings (harness.SPELLINGS) in columns of
+    their own when a row has them, their goals beside the target."""
+    spellings = [name for name in harness.SPELLINGS if any(name in row["frameworks"] for row in rows)]
+    columns = "".join(f" {_spelling(name)} µs (ratio) |" for name in spellings)
+    lines = [f"| workload | numpy µs | tinygrad_like µs (ratio) |{columns} torch µs (ratio) | target (ratio to) "
+             "| met? |", "|---|---|---|" + "---|" * len(spellings) + "---|---|---|"]
     for row in rows:
         if not row["frameworks"]:
             met = "**not run**" if row["guard"].startswith("**not run**") else "**guard failed**"
         else:
             met = "—" if row["met"] is None else "yes" if row["met"] else "**no**"
+            if row.get("missed"):
+                met += f" ({', '.join(map(_spelling, row['missed']))})"
         target = "none (reported)" if row["target"] is None else f"<= {row['target']}x {_baseline(row)}"
-        lines.append(f"| {row['name']} | {_cell(row, 'numpy')} | {_cell(row, 'tinygrad_like')} | "
+        target += "".join(f"; {_spelling(name)} <= {goal}x" for name, goal in row.get("goals", {}).items())
+        cells = "".join(f" {_cell(row, name)} |" for name in spellings)
+        lines.append(f"| {row['name']} | {_cell(row, 'numpy')} | {_cell(row, 'tinygrad_like')} |{cells} "
                      f"{_cell(row, 'torch')} | {target} | {met} |")
     return "\n".join(lines)
 
@@ -229,7 +245,11 @@ def report(args, facts, rows, memory_rows, ch8, profiles, micro_tables, overhead
         parts += ["## Median step time (ratio to the baseline the target names: hand-written numpy, or PyTorch)\n",
                   workload_table(rows) + "\n",
                   "Each step: forward, loss, backward, optimizer update (inference: forward under no_grad). "
-                  "Median over all timed steps; the frameworks run interleaved in rounds, order rotated.\n",
+                  "Median over all timed steps; the frameworks run interleaved in rounds, order rotated. "
+                  "tinygrad_like's step is also timed as users often write it (user-written: the loss composed of "
+                  "ops, `d = model(x) - y; (d * d).mean()` or `.sum() * 0.5`, and the weights assigned with "
+                  "`.data` in the user's layout) and captured (`tinygrad_like.jit` of the standard step, replayed "
+                  "after two recorded eager calls).\n",
                   "### Details\n", details_table(rows) + "\n", "### Correctness guard\n", guard_lines(rows) + "\n"]
     if memory_rows:
         parts += [f"## Memory: mnist-batch, {memory_rows[0]['steps']} steps, one subprocess per framework\n",
@@ -278,7 +298,7 @@ def main(argv=None):
     for name in [n for n in WORKLOADS if n in args.names]:
         rounds = args.rounds * WORKLOADS[name].rounds_factor
         print(f"{name}: guard and {steps_for(WORKLOADS[name], args)} steps x {rounds} rounds ...", flush=True)
-        rows.append(run_workload(WORKLOADS[name], frameworks, args))
+        rows.append(run_workload(WORKLOADS[name], frameworks + harness.SPELLINGS, args))
         print(workload_table(rows[-1:]).splitlines()[-1], flush=True)
     memory_rows = []
     if "memory" in args.names:

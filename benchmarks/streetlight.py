@@ -77,6 +77,61 @@ def tinygrad_like_runner(setup, deterministic):
                   parts=dict(model=model, optimizer=opt, loss=half_sse, x=streetlights, y=walk_vs_stop, batch=1))
 
 
+def tinygrad_like_user_runner(setup, deterministic):
+    """The step as the book's reader writes it: the error composed of ops, `d = model(x) - y;
+    (d * d).sum() * 0.5`, and the book's (in, out) weight matrices assigned with `.data` as transposed views
+    (tinygrad_like.book.ch6_streetlight's layout)."""
+    import tinygrad_like as tl
+    from tinygrad_like import nn, optim
+
+    model = nn.Sequential(nn.Linear(3, HIDDEN_SIZE, bias=False), nn.ReLU(),
+                          nn.Linear(HIDDEN_SIZE, 1, bias=False)).double()
+    for layer, (weight, _) in zip(harness.linear_layers(model, nn.Linear), setup.params):
+        layer.weight.data = weight.T.copy().T  # the book's weights_0_1 / weights_1_2, seen as (out, in)
+    opt = optim.SGD(model.parameters(), lr=setup.lr)
+    streetlights, walk_vs_stop, starts = tl.Tensor(setup.x), tl.Tensor(setup.y), setup.batch_starts()
+
+    def step():
+        i = next(starts)
+        opt.zero_grad()
+        d = model(streetlights[i:i + 1]) - walk_vs_stop[i:i + 1]
+        loss = (d * d).sum() * 0.5
+        loss.backward()
+        opt.step()
+        return loss
+
+    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+
+
+def tinygrad_like_captured_runner(setup, deterministic):
+    """tinygrad_like_runner's step under tinygrad_like.jit (two recorded eager calls, then replayed); the pattern
+    and its goal are passed as numpy slices."""
+    import tinygrad_like as tl
+    from tinygrad_like import nn, optim
+    from tinygrad_like.nn import functional as F
+
+    model = nn.Sequential(nn.Linear(3, HIDDEN_SIZE, bias=False), nn.ReLU(),
+                          nn.Linear(HIDDEN_SIZE, 1, bias=False)).double()
+    harness.load_tinygrad_like(model, setup.params)
+    opt = optim.SGD(model.parameters(), lr=setup.lr)
+
+    @tl.jit
+    def train(x, y):
+        opt.zero_grad()
+        loss = 0.5 * F.mse_loss(model(x), y, reduction="sum")
+        loss.backward()
+        opt.step()
+        return loss
+
+    streetlights, walk_vs_stop, starts = setup.x, setup.y, setup.batch_starts()
+
+    def step():
+        i = next(starts)
+        return train(streetlights[i:i + 1], walk_vs_stop[i:i + 1])
+
+    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+
+
 def torch_runner(setup, deterministic):
     torch = harness.torch_or_none()
     nn, F = torch.nn, torch.nn.functional
@@ -108,8 +163,11 @@ WORKLOAD = Workload(
     description="the book's 3-4-1 ReLU net, batch 1, float64, 0.5*SSE, SGD(lr=0.2)",
     target=4.0,
     setup=setup,
-    builders={"numpy": numpy_runner, "tinygrad_like": tinygrad_like_runner, "torch": torch_runner},
+    builders={"numpy": numpy_runner, "tinygrad_like": tinygrad_like_runner, "torch": torch_runner,
+              "tinygrad_like user-written": tinygrad_like_user_runner,
+              "tinygrad_like captured": tinygrad_like_captured_runner},
     steps=2000,
     guard_samples=4,
     guard_epochs=10,
+    goals={"tinygrad_like user-written": 2.0, "tinygrad_like captured": 1.2},
 )

@@ -16,10 +16,12 @@ WORKLOAD = Workload(
     description="784-1024-1024-10 ReLU MLP, batch 256, float32, MSE, SGD",
     target=1.05,
     setup=setup,
-    builders={"numpy": mlp.numpy_runner, "tinygrad_like": mlp.tinygrad_like_runner, "torch": mlp.torch_runner},
+    builders={"numpy": mlp.numpy_runner, "tinygrad_like": mlp.tinygrad_like_runner, "torch": mlp.torch_runner,
+              **mlp.SPELLING_BUILDERS},
     steps=4,
     rounds_factor=4,
     guard_samples=256,  # one batch: each guard epoch revisits it
     guard_epochs=3,
     flops=mlp.training_flops,
+    goals={"tinygrad_like user-written": 1.02, "tinygrad_like captured": 1.02},
 )

@@ -11,22 +11,26 @@
     for x, y in batches:                 # Tensors or numpy arrays, the same shapes and dtypes each call
         loss = train_step(x, y)
 
-In the spirit of tinygrad's TinyJit and the simplest mode of torch.compile. The first call runs eagerly (it
-creates the optimizer's state). The second and third calls run eagerly as well, each under a recorder that
-notes every array operation of the step: each op's forward (`Function.apply`), each graph node's backward, the
-engine's gradient sums, un-broadcasting and casts, the accumulation into the leaves' `.grad`, in-place copies
-(`p -= lr * p.grad` under no_grad, `x[i] = v`) and the optimizer's update (`Optimizer.step`). The two
-recordings must agree: the same operations on the same shapes with the same options, and every array that
-comes from outside the step either the same memory in both (parameters, buffers: referenced live) or the same
-bits (constants such as the 0.5 of `0.5 * loss`). The third call's recording is then compiled into one
-Python function of straight-line calls, which every later call runs: the ops' own forward and backward static
-methods on numpy arrays, the engine's sums and un-broadcasting (`engine.sum_to_shape`), and the optimizer's
-own update; no Tensors but the returned ones and the new `.grad`, no graph nodes, no engine.
+In the spirit of tinygrad's TinyJit and the simplest mode of torch.compile. The first two calls run eagerly,
+each under a recorder that notes every array operation of the step: each op's forward (`Function.apply`), each
+graph node's backward, the engine's gradient sums, un-broadcasting and casts, the accumulation into the
+leaves' `.grad`, in-place copies (`p -= lr * p.grad` under no_grad, `x[i] = v`) and the optimizer's update
+(`Optimizer.step`). The two recordings must agree: the same operations on the same shapes with the same
+options, and every array that comes from outside the step either the same memory in both (parameters,
+buffers: referenced live) or the same bits (constants such as the 0.5 of `0.5 * loss`); when they differ once
+(a first call that sets something up), the third call is recorded and compared with the second. The later
+recording is then compiled into one Python function of straight-line calls, which every later call runs:
+the ops' own forward and backward static methods on numpy arrays (for the hot ops, Linear, MatMul, MSELoss,
+Sum, Mean, Dropout and the element-wise ones, the same numpy calls written out: the kernels below), the
+engine's sums and un-broadcasting, and the optimizer's own update (plain SGD's written out); no Tensors but
+the returned ones, no graph nodes, no engine.
 
 The replay makes the same numpy calls in the same order as eager mode, so its results are the same bits:
-parameters and optimizer state are updated in place by the optimizer's code, each parameter's `.grad` is a
-new Tensor holding the step's gradient (as after an eager step), dropout masks are drawn inside the ops from
-the same generator in the same order (the same seed gives the same masks as eager mode).
+parameters and optimizer state are updated in place by the optimizer's code, each parameter's `.grad` holds
+the step's new gradient array, and dropout masks are drawn inside the ops from the same generator in the same
+order (the same seed gives the same masks as eager mode). One difference: each parameter's `.grad` is the
+same Tensor object in every replayed call (eager mode makes a new one per call), holding a new array each
+time, so a reference kept to an earlier call's `.grad` Tensor sees the later values.
 
 Guards, checked on every call: the number of arguments, each array argument's shape, dtype and strides
 (Tensors that do not require grad, or ndarrays), the other arguments' values (numbers, strings) or identity
@@ -40,14 +44,16 @@ in turn: e.g. one for a smaller last batch). A signature recorded `_MAX_RECORDIN
 replaced on every call), or `_MAX_ALL_RECORDINGS` recordings in all, and the function runs eagerly for good,
 with a warning.
 
-A recording refuses (JitError, raised by the call being recorded, which may have run part of the step) a step
-that reads values back into Python (item(), bool(), float(), numpy(), tolist(), np.asarray(): control flow
-on data cannot be replayed), one whose operations or options differ between the two recorded calls (Python
-control flow that changes, masks drawn outside an op such as the book's BookDropout), arrays that change
+A recording refuses, with a JitError raised by the call being recorded (which may have run part of the step;
+the function runs eagerly from then on), a step that reads values back into Python (item(), bool(), float(),
+numpy(), tolist(), np.asarray(): control flow on data cannot be replayed), one whose operations or options
+differ between recorded calls twice in a row (Python control flow that changes, masks drawn outside an op
+such as the book's BookDropout), arrays that change
 between calls without coming from the arguments through ops (a tensor made from data inside the step,
 random numbers drawn by a factory), arrays changed in place outside the recorded operations (BatchNorm's
 running statistics in training, an optimizer that overrides step()), backward(create_graph=True),
-autograd.grad and backward(inputs=...), tensor hooks, anomaly mode, torch-style autograd.Function nodes,
+autograd.grad and backward(inputs=...), tensor hooks, anomaly mode switched on inside the step (calls made
+in anomaly mode run eagerly), torch-style autograd.Function nodes,
 a backward that reads its node's inputs (ctx.parents), optimizer.step(closure), arguments that require grad,
 and a parameter's `.grad` replaced by something other than None or the new gradient.
 
@@ -74,7 +80,6 @@ from tinygrad_like.optim.sgd import SGD
 from tinygrad_like.random import dropout_mask
 from tinygrad_like.tensor import Function, Tensor, _wrap, infer_array
 
-_EAGER_CALLS = 1  # plain eager calls before the first recording: the first optimizer step creates its state
 _MAX_RECORDINGS = 4  # of one signature: more means a guard on state (a parameter replaced each call) keeps failing
 _MAX_ALL_RECORDINGS = 32  # of all signatures together: more, and the function keeps meeting new shapes
 _MAX_PROGRAMS = 4  # compiled programs kept per function (tried in turn on each call)
@@ -97,7 +102,7 @@ class Jit:
     def __init__(self, function):
         functools.update_wrapper(self, function)
         self.function = function
-        self.eager_calls = 0
+        self.mismatched = set()  # signatures whose two recordings differed once (a first call may initialise)
         self.recordings = collections.Counter()  # signature -> calls recorded
         self.programs = []  # compiled replays, the newest first
         self.pending = []  # first recordings of a signature, each waiting for a second call to compare with
@@ -120,10 +125,8 @@ class Jit:
 
     def _call_unreplayed(self, args, kwargs):
         eager_args, eager_kwargs = _tensor_arguments(args, kwargs)
-        if (self.eager_calls < _EAGER_CALLS or self.eager_reason is not None or engine.recorder is not None
-                or anomaly.enabled):  # (inside another function's recording: its recorder notes these ops)
-            self.eager_calls += 1
-            return self.function(*eager_args, **eager_kwargs)
+        if self.eager_reason is not None or engine.recorder is not None or anomaly.enabled:
+            return self.function(*eager_args, **eager_kwargs)  # (in another function's recording: it notes these ops)
         modules = _reachable_modules(self.function, args, kwargs)
         signature = _signature(args, kwargs, modules)
         if self.recordings[signature] >= _MAX_RECORDINGS or sum(self.recordings.values()) >= _MAX_ALL_RECORDINGS:
@@ -141,11 +144,19 @@ class Jit:
             result = recorder.record(eager_args, eager_kwargs)
             # a pair must also start from the same .grad states (None, or a gradient the step adds to)
             first = next((r for r in same if r.grad_key == recorder.grad_key), None)
+            if first is not None:
+                self.pending.remove(first)
+                try:
+                    _compare(first, recorder)
+                except JitError:
+                    if signature in self.mismatched:
+                        raise
+                    self.mismatched.add(signature)  # once: the first call may set things up (lazy state)
+                    first = None
             if first is None:  # (each waiting recording holds the arrays of a whole step)
                 self.pending = [recorder] + self.pending[:_MAX_PROGRAMS - 1]
             else:
-                self.pending.remove(first)
-                self.programs = [_compile(first, recorder)] + self.programs[:_MAX_PROGRAMS - 1]
+                self.programs = [_compile(recorder)] + self.programs[:_MAX_PROGRAMS - 1]
         except JitError as error:
             self.eager_reason, self.pending = str(error), []  # if the caller goes on, it goes on eagerly
             raise
@@ -718,6 +729,7 @@ class _Source:
                           "_dropout_mask": dropout_mask}
         self.names = {}  # id(object) -> its name
         self.locals = {}  # "e" index of a constant the step changes in place -> the local holding its fresh copy
+        self.holders = {}  # id(leaf) -> the name of the Tensor its .grad is set to
         self.written = {ref[1] for e in recording.entries if e[0] == "copyto" for ref in e[1:2] if ref[0] == "e"}
 
     def constant(self, obj, prefix):
@@ -747,6 +759,13 @@ class _Source:
             return local
         return self.constant(first_sight, "K")
 
+    def grad_holder(self, leaf):
+        """The name of the Tensor that holds `leaf`'s new .grad in every replayed call."""
+        holder = self.holders.get(id(leaf))
+        if holder is None:
+            holder = self.holders[id(leaf)] = self.constant(_wrap(np.empty(0, leaf.dtype)), "H")
+        return holder
+
     def array(self, ref):
         """The recorded array behind a reference (its shape, dtype and memory layout are the replay's)."""
         kind, index = ref
@@ -760,9 +779,8 @@ class _Source:
         return f"{self.name(ref)}.T"
 
 
-def _compile(first, recording):
-    """The replay function of `recording` (checked against `first`, an earlier recording of the same signature)."""
-    _compare(first, recording)
+def _compile(recording):
+    """The replay function of `recording` (which _compare checked against an earlier one)."""
     source = _Source(recording)
     _emit_guards(source, recording)
     for index in sorted(source.written):
@@ -895,7 +913,14 @@ def _emit(source, entry):
     elif kind == "copy":
         add(f"{name(entry[2])} = {name(entry[1])}.copy()")
     elif kind == "sum_to":
-        add(f"{name(entry[2])} = _sum_to_shape({name(entry[1])}, {entry[3]!r})")
+        g, shape = source.array(entry[1]), entry[3]
+        extra = g.ndim - len(shape)
+        if type(g) is np.ndarray and extra > 0 and g.shape[extra:] == shape and g.size:
+            # engine.sum_to_shape's case of a bias (leading axes added) written out
+            reduced = f"np.add.reduce({name(entry[1])}.reshape({(-1,) + shape!r}), axis=0)"
+            add(f"{name(entry[2])} = {f'np.asarray({reduced})' if shape == () else reduced}")
+        else:
+            add(f"{name(entry[2])} = _sum_to_shape({name(entry[1])}, {shape!r})")
     elif kind == "astype":
         add(f"{name(entry[2])} = {name(entry[1])}.astype({source.constant(entry[3], 'D')})")
     elif kind == "add":
@@ -905,8 +930,10 @@ def _emit(source, entry):
         add(f"{name(entry[1])}.fill(1)")
     elif kind == "seed":
         add(f"{name(entry[2])} = np.array({name(entry[1])}, dtype={source.constant(entry[3], 'D')})")
-    elif kind == "grad_assign":
-        add(f"{source.constant(entry[1], 'T')}.grad = _wrap({name(entry[2])})")
+    elif kind == "grad_assign":  # one Tensor per parameter holds each call's new gradient array
+        holder = source.grad_holder(entry[1])
+        add(f"{holder}._data = {name(entry[2])}")
+        add(f"{source.constant(entry[1], 'T')}.grad = {holder}")
     elif kind == "grad_add":
         leaf = source.constant(entry[1], "T")
         add(f"{leaf}.grad._data = {name(entry[3])} = np.asarray({leaf}.grad._data + {name(entry[2])})")
@@ -918,6 +945,9 @@ def _emit(source, entry):
         optimizer = source.constant(entry[1], "P")
         add(f"for group in {optimizer}.param_groups:")
         add(f"{optimizer}._step_group(group)", 2)
+
+
+_BUFFER_BYTES = 1 << 16  # a larger `lr * grad` goes to a buffer made once: a fresh one costs page faults
 
 
 def _emit_sgd(source, entry):
@@ -933,14 +963,19 @@ def _emit_sgd(source, entry):
         source.add(f"lr = {name}['lr']", 2)
         for p in group["params"]:
             grad, leaf = next(grads), source.constant(p, "T")
-            data = source.names.get(id(p._data))  # the parameter's array as a guarded name, if it has one
-            if grad is not None and data is not None:  # (a name of the namespace: `-=` would make it local)
-                source.add(f"np.subtract({data}, lr * {source.name(grad)}, out={data})", 2)
-            elif grad is not None:
-                source.add(f"{leaf}._data -= lr * {source.name(grad)}", 2)
-            else:  # no gradient from this step: as SGD does, whatever .grad holds
+            if grad is None:  # no gradient from this step: as SGD does, whatever .grad holds
                 source.add(f"if {leaf}.grad is not None:", 2)
                 source.add(f"{leaf}._data -= lr * {leaf}.grad._data", 3)
+                continue
+            data = source.names.get(id(p._data))  # the parameter's array as a guarded name, if it has one
+            source.add(f"p = {data or leaf + '._data'}", 2)  # a local: `-=` on a global name would rebind it
+            array = source.array(grad)
+            if array.nbytes >= _BUFFER_BYTES and array.dtype == p.dtype and array.shape == p.shape:
+                buffer = source.constant(np.empty_like(array), "U")
+                source.add(f"np.multiply({source.name(grad)}, lr, out={buffer})", 2)  # the bits of lr * grad
+                source.add(f"p -= {buffer}", 2)
+            else:
+                source.add(f"p -= lr * {source.name(grad)}", 2)
 
 
 def _result_expression(source, description):
@@ -1060,6 +1095,27 @@ def _elementwise(forward_expression, backward_expressions):
     return Kernel
 
 
+def _activation(forward_expression, left, factor):
+    """The kernel of an activation whose gradient is `left * factor` ({grad}, {out} the names): the product is
+    written into the factor, a fresh array of the output's shape (the same multiplication, one array fewer)."""
+    class Kernel(_elementwise(forward_expression, [f"{left} * {factor}"])):
+        @staticmethod
+        def backward(source, forward, entry):
+            out, grad = source.array(forward[6]), source.array(entry[2])
+            values = dict(out=source.name(forward[6]), grad=source.name(entry[2]))
+            if out.ndim == 0 or type(grad) is not np.ndarray or grad.shape != out.shape or grad.dtype != out.dtype:
+                return (f"{left} * {factor}".format(**values),)
+            name = f"{values['out']}g"
+            if left != "{grad}":  # (grad * out) * factor: the left product first, as the expression groups it
+                source.add(f"{name}l = {left.format(**values)}")
+                values["grad"] = f"{name}l"
+            source.add(f"{name} = {factor.format(**values)}")
+            source.add(f"np.multiply({values['grad']}, {name}, out={name})")
+            return (name,)
+
+    return Kernel
+
+
 class _MSELoss(_Kernel):
     @staticmethod
     def forward(source, entry):
@@ -1139,9 +1195,9 @@ _KERNELS = {
     ops.Sum: _Sum,
     ops.Mean: _Sum,
     ops.Dropout: _Dropout,
-    ops.Relu: _elementwise("np.maximum({0}, 0)", ["{grad} * np.sign({out})"]),
-    ops.Tanh: _elementwise("np.tanh({0})", ["{grad} * (1 - {out} * {out})"]),
-    ops.Sigmoid: _elementwise("_stable_sigmoid({0})", ["{grad} * {out} * (1 - {out})"]),
+    ops.Relu: _activation("np.maximum({0}, 0)", "{grad}", "np.sign({out})"),
+    ops.Tanh: _activation("np.tanh({0})", "{grad}", "(1 - {out} * {out})"),
+    ops.Sigmoid: _activation("_stable_sigmoid({0})", "{grad} * {out}", "(1 - {out})"),
     ops.Neg: _elementwise("-{0}", ["-{grad}"]),
     ops.Add: _elementwise("{0} + {1}", ["{grad}", "{grad}"]),
     ops.Sub: _elementwise("{0} - {1}", ["{grad}", "-{grad}"]),
