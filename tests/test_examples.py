@@ -1,4 +1,8 @@
-"""Each example script runs as `python examples/<name>.py` and prints its key figure from the sources."""
+"""Each example script runs as `python examples/<name>.py` and prints its key figure from the sources.
+
+A fresh interpreter per run costs about half a second, so the script runs are marked `slow` (CI runs
+them with `-m slow`; the runs on MNIST are marked `mnist`); the book modules they call are tested in
+process in the test_book_* files."""
 import os
 import subprocess
 import sys
@@ -40,6 +44,7 @@ def run_example(name, *args, cwd, status=0):
                                        "1.38850324349284", "[2. 2. 2. 2. 2.]"], marks=pytest.mark.slow),
     pytest.param("ch15_federated.py", ["\tLoss:0.0005", "The Answer: 8"], marks=pytest.mark.slow),
 ])
+@pytest.mark.slow
 def test_example_prints_the_books_figure(name, expected, tmp_path):
     out = run_example(name, cwd=tmp_path)
     for text in expected:
@@ -61,6 +66,7 @@ def test_gradient_penalty_example_brings_the_generator_to_the_data(tmp_path):
     assert max(penalties[1:]) < 0.01  # the penalty keeps the critic's input gradients near norm 1
 
 
+@pytest.mark.slow
 def test_newton_example_converges_quadratically(tmp_path):
     out = run_example("newton.py", cwd=tmp_path)
     norms = [row[2] for row in table(out)]
@@ -78,15 +84,18 @@ def test_maml_example_learns_to_adapt_in_one_step(tmp_path):
     assert last[2] < last[1] / 3  # the step itself does the work: before it, no curve fits every task
 
 
+@pytest.mark.slow
 def test_titanic_example(tmp_path, titanic_train_csv):
     assert "652/891 = 73.2%" in run_example("alammar_titanic.py", "--titanic", str(titanic_train_csv), cwd=tmp_path)
 
 
+@pytest.mark.slow
 def test_titanic_example_given_a_missing_file_is_a_usage_error(tmp_path):
     result = run_example("alammar_titanic.py", "--titanic", str(tmp_path / "nowhere.csv"), cwd=tmp_path, status=2)
     assert f"{tmp_path / 'nowhere.csv'}: no such file" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["ch8_mnist.py", "ch9_mnist.py", "ch10_mnist.py", "ch5_mnist_weights.py"])
 def test_mnist_examples_given_a_directory_without_mnist_stop_with_a_usage_error(name, tmp_path):
     result = run_example(name, "--mnist", str(tmp_path / "nowhere"), cwd=tmp_path, status=2)
@@ -95,6 +104,7 @@ def test_mnist_examples_given_a_directory_without_mnist_stop_with_a_usage_error(
     assert "https://ossci-datasets.s3.amazonaws.com/mnist/" in result.stderr and result.stdout == ""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["ch8_mnist.py", "ch5_mnist_weights.py"])
 def test_mnist_examples_report_a_truncated_file_without_a_traceback(name, tmp_path):
     write_mnist(tmp_path / "mnist")
@@ -121,6 +131,7 @@ def test_mnist_examples_without_data_anywhere_list_every_place_searched(module, 
     assert "--mnist DIR" in message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, variable, data", [("ch8_mnist.py", "$TINYGRAD_LIKE_MNIST", "mnist"),
                                                    ("ch5_mnist_weights.py", "$TINYGRAD_LIKE_MNIST", "mnist"),
                                                    ("alammar_titanic.py", "$TINYGRAD_LIKE_TITANIC", "titanic/train.csv")])
@@ -131,6 +142,7 @@ def test_help_lists_the_places_searched(name, variable, data, tmp_path):
     assert "default_mnist_dir" not in help_text  # a function's name tells a user nothing
 
 
+@pytest.mark.slow
 def test_ch8_help_gives_the_defaults_it_uses_and_documents_full(tmp_path):
     help_text = " ".join(run_example("ch8_mnist.py", "--help", cwd=tmp_path).split())
     assert "--full" in help_text and "350 iterations for plain" in help_text
@@ -150,6 +162,7 @@ def test_ch8_example_runs_the_first_rows_by_default(tmp_path, mnist_dir):
                     " I:10 Train-Err:0.312 Train-Acc:0.901 Test-Err:0.420 Test-Acc:0.8114"]
 
 
+@pytest.mark.slow
 def test_ch5_weights_example_writes_pngs(tmp_path, mnist_dir):
     out = run_example("ch5_mnist_weights.py", "--mnist", str(mnist_dir), "--out", str(tmp_path / "figs"), cwd=tmp_path)
     assert "test accuracy" in out
