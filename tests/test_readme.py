@@ -68,7 +68,7 @@ def test_the_readme_has_python_blocks():
     assert len(BLOCKS) >= 3  # guards the extraction: the quick start, the op and the layer
 
 
-@pytest.mark.parametrize("first_line, source", block_parameters())
+@pytest.mark.parametrize("first_line, source", list(block_parameters()))
 def test_block_runs_as_pasted(first_line, source, tmp_path):
     for name in needs(source):
         if importlib.util.find_spec(name) is None:
