@@ -55,7 +55,11 @@ def compare(build, batches, seed=0, replays=True):
     for capture in (False, True):
         tl.manual_seed(seed)
         model, optimizer, step = build()
-        step = tl.jit(step) if capture else step
+        if capture:
+            step = tl.jit(step)
+        else:  # the arrays as a captured step sees them: tensors sharing their memory
+            step = (lambda eager: lambda *args: eager(*(tl.from_numpy(a) if isinstance(a, np.ndarray) else a
+                                                        for a in args)))(step)
         losses = [_value(step(*batch)) for batch in batches[:-1]]
         losses.append(_value((replayed if capture and replays else lambda f, *a: f(*a))(step, *batches[-1])))
         results.append((state(model, optimizer), losses))
@@ -442,3 +446,25 @@ def test_the_benchmark_spellings_pass_the_correctness_guard():
     for name in ("streetlight", "mnist-sample", "deep-narrow", "mnist-batch", "inference"):
         assert set(harness.SPELLINGS) <= set(WORKLOADS[name].builders)
         harness.check_weights_match(WORKLOADS[name], ("numpy",) + harness.SPELLINGS, steps=4)
+
+
+EXPRESSIONS = {  # losses over a model output `o` (4, 3), a target `y` and a constant `c` that needs no gradient
+    "sums and constants": lambda o, y, c: ((c + o) - (y - o) * c).sum() + (1.0 - o).mean(),
+    "broadcast and axes": lambda o, y, c: ((o * c[0]) ** 2).sum(axis=0).mean() + (-o).mean(axis=1, keepdims=True).sum(),
+    "matmul and activations": lambda o, y, c: ((o @ c.T @ c).sigmoid() + o.relu() * o.tanh()).sum(),
+    "generic ops": lambda o, y, c: (o.exp() / (1 + o * o)).log1p().sum() + F.cross_entropy(o, y.softmax(1)),
+    "views and joins": lambda o, y, c: tl.cat([o[1:].reshape(-1), o.T[0]]).pow(3).sum() + o[:, None, 1].sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPRESSIONS))
+def test_composed_losses_kernels_and_generic_ops_bit_for_bit(name):
+    constant = np.random.default_rng(3).standard_normal((4, 3))
+
+    def build():
+        model = mlp([2, 3], dropout=0.0)
+        opt = optim.Adam(model.parameters(), lr=0.01)
+        c = tl.Tensor(constant)
+        return model, opt, standard_step(model, opt, lambda out, y: EXPRESSIONS[name](out, y, c))
+
+    compare(build, batches([(4, 2), (4, 3)]))

@@ -80,7 +80,7 @@ from tinygrad_like.optim.sgd import SGD
 from tinygrad_like.random import dropout_mask
 from tinygrad_like.tensor import Function, Tensor, _wrap, infer_array
 
-_MAX_RECORDINGS = 4  # of one signature: more means a guard on state (a parameter replaced each call) keeps failing
+_MAX_RECORDINGS = 6  # of one signature: more means a guard on state (a parameter replaced each call) keeps failing
 _MAX_ALL_RECORDINGS = 32  # of all signatures together: more, and the function keeps meeting new shapes
 _MAX_PROGRAMS = 4  # compiled programs kept per function (tried in turn on each call)
 _MISS = object()  # what a compiled program returns when its guards do not hold
@@ -1077,8 +1077,10 @@ class _MatMul(_Kernel):
                 _product(source, f"{source.name(a)}.T", source.array(a).T, grad) if needs[1] else None)
 
 
-def _elementwise(forward_expression, backward_expressions):
-    """A kernel from format strings: {0}, {1} the inputs, {out} the output, {grad} the incoming gradient."""
+def _elementwise(forward_expression, backward_expressions, gated=()):
+    """A kernel from format strings: {0}, {1} the inputs, {out} the output, {grad} the incoming gradient. The
+    gradients at the `gated` positions are returned only where the input needs one, the others always: as
+    the op's backward does."""
     class Kernel(_Kernel):
         @staticmethod
         def forward(source, entry):
@@ -1089,8 +1091,8 @@ def _elementwise(forward_expression, backward_expressions):
         def backward(source, forward, entry):
             inputs = [source.name(r) for r in forward[4]]
             values = dict(out=source.name(forward[6]), grad=source.name(entry[2]))
-            return tuple(None if expression is None or not needed else expression.format(*inputs, **values)
-                         for expression, needed in zip(backward_expressions, forward[3]))
+            return tuple(None if i in gated and not needed else expression.format(*inputs, **values)
+                         for i, (expression, needed) in enumerate(zip(backward_expressions, forward[3])))
 
     return Kernel
 
@@ -1200,6 +1202,6 @@ _KERNELS = {
     ops.Sigmoid: _activation("_stable_sigmoid({0})", "{grad} * {out}", "(1 - {out})"),
     ops.Neg: _elementwise("-{0}", ["-{grad}"]),
     ops.Add: _elementwise("{0} + {1}", ["{grad}", "{grad}"]),
-    ops.Sub: _elementwise("{0} - {1}", ["{grad}", "-{grad}"]),
-    ops.Mul: _elementwise("{0} * {1}", ["{grad} * {1}", "{grad} * {0}"]),
+    ops.Sub: _elementwise("{0} - {1}", ["{grad}", "-{grad}"], gated={1}),
+    ops.Mul: _elementwise("{0} * {1}", ["{grad} * {1}", "{grad} * {0}"], gated={0, 1}),
 }
