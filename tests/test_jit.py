@@ -468,3 +468,30 @@ def test_composed_losses_kernels_and_generic_ops_bit_for_bit(name):
         return model, opt, standard_step(model, opt, lambda out, y: EXPRESSIONS[name](out, y, c))
 
     compare(build, batches([(4, 2), (4, 3)]))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("optimizer", ["sgd momentum", "adam"])
+def test_captured_training_matches_pytorch(optimizer):
+    """The replayed steps compute PyTorch's training, not only eager mode's: the same weights to 1e-10."""
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    tl.manual_seed(0)
+    ours = mlp([3, 5, 4, 2], activation=nn.Tanh)
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 4), torch.nn.Tanh(),
+                                 torch.nn.Linear(4, 2)).double()
+    with torch.no_grad():
+        for p, q in zip(ours.parameters(), theirs.parameters()):
+            q.copy_(torch.from_numpy(p._data.copy()))
+    our_optimizer = OPTIMIZERS[optimizer](ours.parameters())
+    their_optimizer = {"sgd momentum": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, weight_decay=0.01),
+                       "adam": lambda p: torch.optim.Adam(p, lr=0.01)}[optimizer](theirs.parameters())
+    step = tl.jit(standard_step(ours, our_optimizer, LOSSES["composed mean"]))
+    for x, y in batches([(6, 3), (6, 2)], count=10):
+        step(x, y)
+        their_optimizer.zero_grad()
+        ((theirs(torch.from_numpy(x)) - torch.from_numpy(y)) ** 2).mean().backward()
+        their_optimizer.step()
+    assert step.programs
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p._data, q.detach().numpy(), rtol=1e-10, atol=1e-12)
