@@ -131,13 +131,19 @@ OPTIMIZERS = {
 
 
 @settings(max_examples=12, deadline=None)
-@given(widths=st.lists(st.integers(1, 4), min_size=2, max_size=4), batch=st.integers(1, 3),
+@given(widths=st.lists(st.integers(1, 5), min_size=2, max_size=4), batch=st.integers(1, 4),
        activation=st.sampled_from([nn.ReLU, nn.Tanh, nn.Sigmoid]), bias=st.booleans(),
        dropout=st.sampled_from([0.0, 0.5]), loss=st.sampled_from(sorted(LOSSES)),
-       optimizer=st.sampled_from(sorted(OPTIMIZERS)), dtype=st.sampled_from([np.float32, np.float64]))
-def test_random_mlps_train_bit_for_bit_as_eager_mode(widths, batch, activation, bias, dropout, loss, optimizer, dtype):
+       optimizer=st.sampled_from(sorted(OPTIMIZERS)), dtype=st.sampled_from([np.float32, np.float64]),
+       row_major=st.booleans())
+def test_random_mlps_train_bit_for_bit_as_eager_mode(widths, batch, activation, bias, dropout, loss, optimizer, dtype,
+                                                     row_major):
     def build():
         model = mlp(widths, activation, bias, dropout, dtype)
+        if row_major:  # weights assigned in PyTorch's layout (nn.Linear stores them column-major)
+            for layer in model:
+                if isinstance(layer, nn.Linear):
+                    layer.weight.data = np.ascontiguousarray(layer.weight._data)
         opt = OPTIMIZERS[optimizer](model.parameters())
         return model, opt, standard_step(model, opt, LOSSES[loss])
 

@@ -1000,10 +1000,20 @@ def _result_expression(source, description):
 # with the same numpy calls in the same order, the calls chosen by the recorded layouts as the ops' code
 # chooses them, and with the arrays a node would save kept as the replay's variables: no ctx, no call per op.
 # tests/test_jit.py compares them with eager mode bit for bit; a change to one of these ops changes its kernel.
-def _product(source, a, a_array, b):
-    """ops.linalg._product(a, b) for the recorded layout of `a`: ndarray.dot for a C-contiguous matrix, else
-    np.matmul."""
-    return f"{a}.dot({b})" if a_array.ndim == 2 and a_array.flags.c_contiguous else f"np.matmul({a}, {b})"
+def _product(a, a_array, b, b_array):
+    """ops.linalg._product(a, b) for the recorded layouts: ndarray.dot for a C-contiguous matrix `a`, else
+    np.matmul; except that a product of two matrices with every dimension above 1, each C- or F-contiguous,
+    also takes ndarray.dot (about a microsecond less on small ones). For those numpy's matmul loop
+    (umath/matmul) and dot (common/cblasfuncs.c) make the same call, cblas_?gemm(RowMajor, the same
+    transpositions, leading dimensions, alpha 1 and beta 0), or both the same ?syrk for a matrix times its
+    transpose: the same bits."""
+    if a_array.ndim == 2 and a_array.flags.c_contiguous:
+        return f"{a}.dot({b})"
+    if (a_array.ndim == b_array.ndim == 2 and min(a_array.shape + b_array.shape) > 1
+            and a_array.dtype == b_array.dtype and a_array.dtype in (np.float32, np.float64)
+            and a_array.flags.f_contiguous and (b_array.flags.c_contiguous or b_array.flags.f_contiguous)):
+        return f"{a}.dot({b})"
+    return f"np.matmul({a}, {b})"
 
 
 def _scalar(entry, expression):
@@ -1033,7 +1043,8 @@ class _Linear(_Kernel):
     def forward(source, entry):
         refs, out = entry[4], source.name(entry[6])
         x = refs[0]
-        source.add(f"{out} = {_product(source, source.name(x), source.array(x), source.transposed(refs[1]))}")
+        product = _product(source.name(x), source.array(x), source.transposed(refs[1]), source.array(refs[1]).T)
+        source.add(f"{out} = {product}")
         if len(refs) > 2:
             source.add(f"{out} += {source.name(refs[2])}")  # a fresh array
 
@@ -1043,7 +1054,7 @@ class _Linear(_Kernel):
         grad, grad_array = source.name(entry[2]), source.array(entry[2])
         x, x_array = source.name(refs[0]), source.array(refs[0])
         weight, weight_array = source.name(refs[1]), source.array(refs[1])
-        grad_x = _product(source, grad, grad_array, weight) if needs[0] else None
+        grad_x = _product(grad, grad_array, weight, weight_array) if needs[0] else None
         grad_weight = None
         if needs[1]:
             g, g_array = grad, grad_array
@@ -1051,9 +1062,9 @@ class _Linear(_Kernel):
                 g, x = f"{grad}.reshape(-1, {grad_array.shape[-1]})", f"{x}.reshape(-1, {x_array.shape[-1]})"
                 g_array, x_array = grad_array.reshape(-1, grad_array.shape[-1]), x_array.reshape(-1, x_array.shape[-1])
             if weight_array.flags.f_contiguous:  # Linear's weight_is_column_major
-                grad_weight = f"{_product(source, f'{x}.T', x_array.T, g)}.T"
+                grad_weight = f"{_product(f'{x}.T', x_array.T, g, g_array)}.T"
             else:
-                grad_weight = _product(source, f"{g}.T", g_array.T, x)
+                grad_weight = _product(f"{g}.T", g_array.T, x, x_array)
         grad_bias = grad if len(needs) > 2 and needs[2] else None
         return (grad_x, grad_weight, grad_bias)[:len(needs)]
 
@@ -1067,14 +1078,15 @@ class _MatMul(_Kernel):
     @staticmethod
     def forward(source, entry):
         a, b = entry[4]
-        source.add(f"{source.name(entry[6])} = {_product(source, source.name(a), source.array(a), source.name(b))}")
+        product = _product(source.name(a), source.array(a), source.name(b), source.array(b))
+        source.add(f"{source.name(entry[6])} = {product}")
 
     @staticmethod
     def backward(source, forward, entry):
         (a, b), needs = forward[4], forward[3]
         grad, grad_array = source.name(entry[2]), source.array(entry[2])
-        return (_product(source, grad, grad_array, f"{source.name(b)}.T") if needs[0] else None,
-                _product(source, f"{source.name(a)}.T", source.array(a).T, grad) if needs[1] else None)
+        return (_product(grad, grad_array, f"{source.name(b)}.T", source.array(b).T) if needs[0] else None,
+                _product(f"{source.name(a)}.T", source.array(a).T, grad, grad_array) if needs[1] else None)
 
 
 def _elementwise(forward_expression, backward_expressions, gated=()):
