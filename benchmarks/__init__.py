@@ -2,7 +2,9 @@
 
 Every workload is one training step (forward, loss, backward, optimizer update) written three ways
 from the same initial weights and data; the frameworks are timed interleaved in one process and
-reported as ratios to the numpy step. Run `python -m benchmarks --help`.
+reported as ratios to the numpy step. tinygrad_like's step is also timed as users often write it and
+captured by tinygrad_like.jit (`harness.SPELLINGS`), beside the standard one. Run
+`python -m benchmarks --help`.
 
 Modules: `harness` (timing, interleaving, correctness guard, shared helpers), one module per
 workload (`streetlight`, `mnist_batch`, `mnist_sample`, `deep_narrow`, `wide`, `inference`, built

@@ -19,8 +19,8 @@ import numpy as np
 FRAMEWORKS = ("numpy", "tinygrad_like", "torch")
 BASELINE = "numpy"
 # Other spellings of the tinygrad_like step, timed beside it for the workloads that have builders for them: as
-# users write it (a composed loss, weights assigned in their own layout) and captured (tinygrad_like.jit).
-SPELLINGS = ("tinygrad_like user-written", "tinygrad_like captured")
+# users write it (a composed loss, weights assigned in their own layout), and each captured (tinygrad_like.jit).
+SPELLINGS = ("tinygrad_like user-written", "tinygrad_like captured", "tinygrad_like user-written captured")
 
 
 # ---- frameworks -----------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ initialisation) and MNIST-shaped random data; the `*_runner` functions build one
 - `numpy_runner`: the same delta style for any depth, with biases (deep-narrow, wide);
 - `tinygrad_like_runner` / `torch_runner`: idiomatic user code (Sequential, F.mse_loss,
   zero_grad / backward / step);
-- `tinygrad_like_user_runner`: that step with a composed loss and weights assigned row-major, and
-  `tinygrad_like_captured_runner`: that step under tinygrad_like.jit (harness.SPELLINGS);
+- `tinygrad_like_user_runner`: that step with a composed loss and weights assigned row-major,
+  `tinygrad_like_captured_runner` and `tinygrad_like_user_captured_runner`: the two under
+  tinygrad_like.jit (harness.SPELLINGS);
 - `op_bodies_runner`: tinygrad_like's array work alone (its ops' forward and backward called in
   order), which separates the framework's own cost from the numpy it runs.
 """
@@ -235,11 +236,10 @@ def tinygrad_like_runner(setup, deterministic):
                   parts=dict(model=model, optimizer=opt, loss=F.mse_loss, x=X, y=Y, batch=batch))
 
 
-def tinygrad_like_user_runner(setup, deterministic):
-    """The same step as users often write it: the loss composed of ops (`d = model(x) - y; (d * d).mean()`)
-    and the weights assigned with `layer.weight.data = array` in the layout they hold them, PyTorch's
-    row-major (out_features, in_features) matrices (nn.Linear's own storage is column-major)."""
-    import tinygrad_like as tl
+def _user_written(setup, deterministic):
+    """The model, optimizer and step as users often write them: the weights assigned with
+    `layer.weight.data = array` in the layout they hold them, PyTorch's row-major (out_features, in_features)
+    matrices (nn.Linear's own storage is column-major), and the loss composed of ops, `(d * d).mean()`."""
     from tinygrad_like import nn, optim
 
     harness.seeded_rng(setup, "tinygrad_like")
@@ -249,18 +249,44 @@ def tinygrad_like_user_runner(setup, deterministic):
         if bias is not None:
             layer.bias.data = bias.copy()
     opt = optim.SGD(model.parameters(), lr=setup.lr)
-    X, Y = tl.Tensor(setup.x), tl.Tensor(setup.y)
-    batch, starts = setup.batch, setup.batch_starts()
 
-    def step():
-        start = next(starts)
-        x, y = X[start:start + batch], Y[start:start + batch]
+    def train(x, y):
         opt.zero_grad()
         d = model(x) - y
         loss = (d * d).mean()
         loss.backward()
         opt.step()
         return loss
+
+    return model, train
+
+
+def tinygrad_like_user_runner(setup, deterministic):
+    """The step as users often write it (see _user_written), on tensor batches."""
+    import tinygrad_like as tl
+
+    model, train = _user_written(setup, deterministic)
+    X, Y = tl.Tensor(setup.x), tl.Tensor(setup.y)
+    batch, starts = setup.batch, setup.batch_starts()
+
+    def step():
+        start = next(starts)
+        return train(X[start:start + batch], Y[start:start + batch])
+
+    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+
+
+def tinygrad_like_user_captured_runner(setup, deterministic):
+    """The user-written step under tinygrad_like.jit, on numpy batches."""
+    import tinygrad_like as tl
+
+    model, train = _user_written(setup, deterministic)
+    train = tl.jit(train)
+    X, Y, batch, starts = setup.x, setup.y, setup.batch, setup.batch_starts()
+
+    def step():
+        start = next(starts)
+        return train(X[start:start + batch], Y[start:start + batch])
 
     return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
 
@@ -295,7 +321,8 @@ def tinygrad_like_captured_runner(setup, deterministic):
 
 
 SPELLING_BUILDERS = {"tinygrad_like user-written": tinygrad_like_user_runner,
-                     "tinygrad_like captured": tinygrad_like_captured_runner}
+                     "tinygrad_like captured": tinygrad_like_captured_runner,
+                     "tinygrad_like user-written captured": tinygrad_like_user_captured_runner}
 
 
 def torch_runner(setup, deterministic):

@@ -248,8 +248,8 @@ def report(args, facts, rows, memory_rows, ch8, profiles, micro_tables, overhead
                   "Median over all timed steps; the frameworks run interleaved in rounds, order rotated. "
                   "tinygrad_like's step is also timed as users often write it (user-written: the loss composed of "
                   "ops, `d = model(x) - y; (d * d).mean()` or `.sum() * 0.5`, and the weights assigned with "
-                  "`.data` in the user's layout) and captured (`tinygrad_like.jit` of the standard step, replayed "
-                  "after two recorded eager calls).\n",
+                  "`.data` in the user's layout), and each of the two captured (`tinygrad_like.jit` of the step, "
+                  "replayed after two recorded eager calls).\n",
                   "### Details\n", details_table(rows) + "\n", "### Correctness guard\n", guard_lines(rows) + "\n"]
     if memory_rows:
         parts += [f"## Memory: mnist-batch, {memory_rows[0]['steps']} steps, one subprocess per framework\n",

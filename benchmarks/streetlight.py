@@ -77,11 +77,10 @@ def tinygrad_like_runner(setup, deterministic):
                   parts=dict(model=model, optimizer=opt, loss=half_sse, x=streetlights, y=walk_vs_stop, batch=1))
 
 
-def tinygrad_like_user_runner(setup, deterministic):
-    """The step as the book's reader writes it: the error composed of ops, `d = model(x) - y;
-    (d * d).sum() * 0.5`, and the book's (in, out) weight matrices assigned with `.data` as transposed views
-    (tinygrad_like.book.ch6_streetlight's layout)."""
-    import tinygrad_like as tl
+def _user_written(setup):
+    """The model and step as the book's reader writes them: the book's (in, out) weight matrices assigned
+    with `.data` as transposed views (tinygrad_like.book.ch6_streetlight's layout), and the error composed
+    of ops, `d = model(x) - y; (d * d).sum() * 0.5`."""
     from tinygrad_like import nn, optim
 
     model = nn.Sequential(nn.Linear(3, HIDDEN_SIZE, bias=False), nn.ReLU(),
@@ -89,16 +88,43 @@ def tinygrad_like_user_runner(setup, deterministic):
     for layer, (weight, _) in zip(harness.linear_layers(model, nn.Linear), setup.params):
         layer.weight.data = weight.T.copy().T  # the book's weights_0_1 / weights_1_2, seen as (out, in)
     opt = optim.SGD(model.parameters(), lr=setup.lr)
-    streetlights, walk_vs_stop, starts = tl.Tensor(setup.x), tl.Tensor(setup.y), setup.batch_starts()
 
-    def step():
-        i = next(starts)
+    def train(x, y):
         opt.zero_grad()
-        d = model(streetlights[i:i + 1]) - walk_vs_stop[i:i + 1]
+        d = model(x) - y
         loss = (d * d).sum() * 0.5
         loss.backward()
         opt.step()
         return loss
+
+    return model, train
+
+
+def tinygrad_like_user_runner(setup, deterministic):
+    """The step as the book's reader writes it (see _user_written), on tensor rows."""
+    import tinygrad_like as tl
+
+    model, train = _user_written(setup)
+    streetlights, walk_vs_stop, starts = tl.Tensor(setup.x), tl.Tensor(setup.y), setup.batch_starts()
+
+    def step():
+        i = next(starts)
+        return train(streetlights[i:i + 1], walk_vs_stop[i:i + 1])
+
+    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+
+
+def tinygrad_like_user_captured_runner(setup, deterministic):
+    """The book reader's step under tinygrad_like.jit, on numpy rows."""
+    import tinygrad_like as tl
+
+    model, train = _user_written(setup)
+    train = tl.jit(train)
+    streetlights, walk_vs_stop, starts = setup.x, setup.y, setup.batch_starts()
+
+    def step():
+        i = next(starts)
+        return train(streetlights[i:i + 1], walk_vs_stop[i:i + 1])
 
     return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
 
@@ -165,9 +191,11 @@ WORKLOAD = Workload(
     setup=setup,
     builders={"numpy": numpy_runner, "tinygrad_like": tinygrad_like_runner, "torch": torch_runner,
               "tinygrad_like user-written": tinygrad_like_user_runner,
-              "tinygrad_like captured": tinygrad_like_captured_runner},
+              "tinygrad_like captured": tinygrad_like_captured_runner,
+              "tinygrad_like user-written captured": tinygrad_like_user_captured_runner},
     steps=2000,
     guard_samples=4,
     guard_epochs=10,
-    goals={"tinygrad_like user-written": 2.0, "tinygrad_like captured": 1.2},
+    goals={"tinygrad_like user-written": 2.0, "tinygrad_like captured": 1.2,
+           "tinygrad_like user-written captured": 1.2},
 )
