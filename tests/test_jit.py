@@ -501,3 +501,30 @@ def test_captured_training_matches_pytorch(optimizer):
     assert step.programs
     for p, q in zip(ours.parameters(), theirs.parameters()):
         np.testing.assert_allclose(p._data, q.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_modes_of_modules_the_step_calls_are_guarded_and_methods_can_be_captured():
+    """A module found only by calling it (here behind a dict) still has its mode guarded; a decorated method
+    captures per instance (the instance is an argument, guarded by identity)."""
+    class Trainer:
+        def __init__(self, registry):
+            self.registry = registry
+
+        @tl.jit
+        def predict(self, x):
+            return self.registry["nets"]["net"](x) * 1.0
+
+    results = []
+    for capture in (False, True):
+        tl.manual_seed(0)
+        registry = {"nets": {"net": mlp([3, 4, 2], dropout=0.5)}}
+        trainer = Trainer(registry)
+        predict = trainer.predict if capture else (lambda x: registry["nets"]["net"](tl.from_numpy(x)) * 1.0)
+        outs = []
+        for i, (x, _) in enumerate(batches([(2, 3), (1, 1)], count=10)):
+            if i == 5:
+                registry["nets"]["net"].eval()
+            outs.append(predict(x)._data.tobytes())
+        results.append(outs)
+    assert results[0] == results[1]
+    assert len(Trainer.predict.programs) == 2  # train mode, then eval mode

@@ -34,9 +34,9 @@ time, so a reference kept to an earlier call's `.grad` Tensor sees the later val
 
 Guards, checked on every call: the number of arguments, each array argument's shape, dtype and strides
 (Tensors that do not require grad, or ndarrays), the other arguments' values (numbers, strings) or identity
-(objects), grad mode, the train/eval mode of every module reachable from the function (its closure, the
-globals it names, a bound method's object, the arguments, and one attribute level below those) whose class
-reads `training`, that each parameter still holds the array that was recorded (`.data = array` replaces it)
+(objects), grad mode, the train/eval mode of every module whose class reads `training` that the recorded call
+called or that the function reaches (its closure, defaults, the globals it names, a bound method's object,
+the arguments, and one attribute level below those), that each parameter still holds the array that was recorded (`.data = array` replaces it)
 and the parameters' `.grad` state the recording started from (None, or an existing gradient to add to).
 When a guard fails the call runs eagerly and is recorded: two recordings of the same signature (argument
 shapes, dtypes and values, grad mode, module modes) make a new program (up to `_MAX_PROGRAMS` are kept, tried
@@ -128,7 +128,7 @@ class Jit:
         if self.eager_reason is not None or engine.recorder is not None or anomaly.enabled:
             return self.function(*eager_args, **eager_kwargs)  # (in another function's recording: it notes these ops)
         modules = _reachable_modules(self.function, args, kwargs)
-        signature = _signature(args, kwargs, modules)
+        signature = _signature(args, kwargs)
         if self.recordings[signature] >= _MAX_RECORDINGS or sum(self.recordings.values()) >= _MAX_ALL_RECORDINGS:
             self.eager_reason = (
                 f"{sum(self.recordings.values())} recordings, and the guards of the compiled steps still fail: "
@@ -142,8 +142,9 @@ class Jit:
         try:
             recorder = _Recorder(self.function, args, kwargs, signature, modules, same[0] if same else None)
             result = recorder.record(eager_args, eager_kwargs)
-            # a pair must also start from the same .grad states (None, or a gradient the step adds to)
-            first = next((r for r in same if r.grad_key == recorder.grad_key), None)
+            # a pair must also start from the same module modes and .grad states (None, or a gradient to add to)
+            first = next((r for r in same if r.grad_key == recorder.grad_key and r.mode_key == recorder.mode_key),
+                         None)
             if first is not None:
                 self.pending.remove(first)
                 try:
@@ -179,9 +180,9 @@ def _is_array_argument(value):
     return type(value) is np.ndarray or isinstance(value, Tensor)
 
 
-def _signature(args, kwargs, modules):
-    """What a compiled program's guards check, as one comparable value (recordings of the same
-    signature are compared with each other)."""
+def _signature(args, kwargs):
+    """The arguments and grad mode, as one comparable value: recordings of the same signature (and the same
+    module modes and .grad states, known after the call) are compared with each other."""
     def describe(value):
         if _is_array_argument(value):
             array = value._data if isinstance(value, Tensor) else value
@@ -189,17 +190,20 @@ def _signature(args, kwargs, modules):
         return ("static", type(value), value if isinstance(value, _STATIC_VALUES) else id(value))
 
     return (tuple(describe(a) for a in args), tuple((k, describe(v)) for k, v in sorted(kwargs.items())),
-            GradMode.enabled, tuple(m.training for m in modules))
+            GradMode.enabled)
 
 
 # ---- which modules' train/eval mode the step can depend on ---------------------------------------------
 def _reachable_modules(function, args, kwargs):
-    """The modules that `function` can reach (see the module docstring) whose class reads `training`."""
+    """The modules that `function` can reach (see the module docstring) whose class reads `training` (the
+    recording adds those it sees called)."""
     objects = list(args) + list(kwargs.values())
     if isinstance(function, types.MethodType):
         objects.append(function.__self__)
         function = function.__func__
     objects += [cell.cell_contents for cell in getattr(function, "__closure__", None) or () if _filled(cell)]
+    objects += list(getattr(function, "__defaults__", None) or ()) + list((getattr(function, "__kwdefaults__", None)
+                                                                          or {}).values())
     code = getattr(function, "__code__", None)
     if code is not None:
         namespace = getattr(function, "__globals__", {})
@@ -285,12 +289,26 @@ def _recording_apply(cls, *inputs, **options):
     return recorder.apply(cls, inputs, options)
 
 
+def _recording_module_call(module, *args, **kwargs):
+    """Module.__call__ while a step is recorded: notes the module (its train/eval mode is guarded when its
+    class reads `training`), then the plain call."""
+    recorder = engine.recorder
+    if recorder is not None and recorder.thread == threading.get_ident() and id(module) not in recorder.modes:
+        if _reads_training(type(module)):
+            recorder.modes[id(module)] = (module, module.training)
+    return _plain_module_call(module, *args, **kwargs)
+
+
+_plain_module_call = Module.__dict__["__call__"]
+
+
 class _Recorder:
     """One recorded call of the step; `engine.recorder` while it runs (the hooks of tensor.py, engine.py
     and optim/optimizer.py call it)."""
 
     def __init__(self, function, args, kwargs, signature, modules, previous):
-        self.function, self.signature, self.modules = function, signature, modules
+        self.function, self.signature = function, signature
+        self.modes = {id(m): (m, m.training) for m in modules}  # id -> (module, its mode as the call found it)
         self.thread = threading.get_ident()
         self.entries = []
         self.values = []  # by "v" index; kept alive while recording, so that no id is reused
@@ -326,15 +344,16 @@ class _Recorder:
         global _plain_apply
         _plain_apply = Function.__dict__["apply"]
         recording_apply = classmethod(_recording_apply)
-        engine.recorder, Function.apply = self, recording_apply
+        engine.recorder, Function.apply, Module.__call__ = self, recording_apply, _recording_module_call
         try:
             result = self.function(*args, **kwargs)
             for leaf, _, _ in list(self.grads.values()):
                 self.touch(leaf)  # a .grad cleared after the update (zero_grad at the end of the step)
             self.result = self.describe_result(result)
             self.grad_key = tuple((key, grad is None) for key, (grad, _) in self.first_grads.items())
+            self.mode_key = tuple((key, training) for key, (_, training) in self.modes.items())
         finally:
-            engine.recorder = None
+            engine.recorder, Module.__call__ = None, _plain_module_call
             if Function.__dict__["apply"] is recording_apply:
                 Function.apply = _plain_apply
         return result
@@ -860,8 +879,8 @@ def _emit_guards(source, recording):
         if alias != local:  # the recording read both through one reference: they must stay one array
             add(f"if {local} is not {alias}:")
             add("return _MISS", 2)
-    for module in recording.modules:
-        add(f"if {source.constant(module, 'M')}.training is not {module.training}:")
+    for module, training in recording.modes.values():
+        add(f"if {source.constant(module, 'M')}.training is not {training}:")
         add("return _MISS", 2)
     for index, (array, _, owners) in enumerate(recording.externals):
         if recording.live[index]:
