@@ -36,8 +36,9 @@ Guards, checked on every call: the number of arguments, each array argument's sh
 (Tensors that do not require grad, or ndarrays), the other arguments' values (numbers, strings) or identity
 (objects), grad mode, the train/eval mode of every module whose class reads `training` that the recorded call
 called or that the function reaches (its closure, defaults, the globals it names, a bound method's object,
-the arguments, and one attribute level below those), that each parameter still holds the array that was recorded (`.data = array` replaces it)
-and the parameters' `.grad` state the recording started from (None, or an existing gradient to add to).
+the arguments, and one attribute level below those), that each parameter still holds the array that was
+recorded (`.data = array` replaces it) and the parameters' `.grad` state the recording started from (None,
+or an existing gradient to add to).
 When a guard fails the call runs eagerly and is recorded: two recordings of the same signature (argument
 shapes, dtypes and values, grad mode, module modes) make a new program (up to `_MAX_PROGRAMS` are kept, tried
 in turn: e.g. one for a smaller last batch). A signature recorded `_MAX_RECORDINGS` times (a parameter
