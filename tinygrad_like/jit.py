@@ -1182,7 +1182,11 @@ class _Sum(_Kernel):
     def forward(source, entry):
         x, out = source.name(entry[4][0]), source.name(entry[6])
         axis, keepdims = (source.constant(entry[5].get(k, d), "O") for k, d in (("axis", None), ("keepdims", False)))
-        total = f"np.asarray({x}.sum(axis={axis}, keepdims={keepdims}))"
+        # ndarray.sum of floats is np.add.reduce behind a Python wrapper (numpy's _methods._sum): the same call
+        if source.array(entry[4][0]).dtype.kind == "f":
+            total = f"np.asarray(np.add.reduce({x}, axis={axis}, keepdims={keepdims}))"
+        else:
+            total = f"np.asarray({x}.sum(axis={axis}, keepdims={keepdims}))"
         if entry[1] is ops.Mean:
             count = source.array(entry[4][0]).size // source.array(entry[6]).size
             source.add(f"{out} = {_scalar(entry, f'{total} / {count}')}")
