@@ -55,8 +55,12 @@ random numbers drawn by a factory), arrays changed in place outside the recorded
 running statistics in training, an optimizer that overrides step()), backward(create_graph=True),
 autograd.grad and backward(inputs=...), tensor hooks, anomaly mode switched on inside the step (calls made
 in anomaly mode run eagerly), torch-style autograd.Function nodes,
-a backward that reads its node's inputs (ctx.parents), optimizer.step(closure), arguments that require grad,
-and a parameter's `.grad` replaced by something other than None or the new gradient.
+a backward that reads its node's inputs (ctx.parents), an op option holding an array computed from the step's
+data (class-index targets of cross_entropy and nll_loss, tensor indices: the library's Python checks on them
+would not run again; one-hot targets work), optimizer.step(closure), arguments that require grad, and a
+parameter's `.grad` replaced by something other than None or the new gradient. Values that library code reads
+from tensors into Python without these hooks (through `._data`) are taken as recorded once the two recordings
+agree.
 
 Not replayed: the step's Python side effects (prints, counters, appending to lists, lr_scheduler.step()
 inside the step: call schedulers outside it; the optimizer reads its hyper-parameters on every call).
@@ -405,6 +409,12 @@ class _Recorder:
     def apply(self, cls, inputs, options):
         inputs = tuple(x if isinstance(x, Tensor) else _wrap(infer_array(x)) for x in inputs)  # as apply does
         refs = tuple(self.ref(t._data, t) for t in inputs)
+        for name, value in options.items():
+            if any(self.where.get(id(array), ("e",))[0] != "e" for array in _arrays_in(value)):
+                self.refuse(f"option {name!r} of {cls.__name__} holds an array computed from the step's data (class "
+                            "indices of cross_entropy or nll_loss, a tensor index); the checks and masks the library "
+                            "computes from it in Python would not run again in a replay, so such a step is not "
+                            "captured: use one-hot targets, or keep that op out of the captured step")
         needs = tuple(t.requires_grad for t in inputs)
         out = self.unrecorded(functools.partial(_plain_apply.__func__, cls, **options), *inputs)
         ctx = out._ctx
@@ -593,6 +603,15 @@ class _Recorder:
         if isinstance(result, np.ndarray):
             self.refuse("the step returns a numpy array; return tensors (a replay computes new ones)")
         return ("static", result)
+
+
+def _arrays_in(value):
+    """The arrays an op option holds (an index may be a tuple of them)."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [array for item in value for array in _arrays_in(item)]
+    return []
 
 
 def _check_static(function, key, value):
@@ -857,7 +876,8 @@ def _emit_guards(source, recording):
         value = f"args[{position}]" if position < count else f"kwargs[{keywords[position - count]!r}]"
         if kind == "static":
             if isinstance(payload, _STATIC_VALUES):
-                check = f"type({value}) is not {source.constant(type(payload), 'C')} or {value} != {payload!r}"
+                check = (f"type({value}) is not {source.constant(type(payload), 'C')} or "
+                         f"{value} != {source.constant(payload, 'C')}")
             else:
                 check = f"{value} is not {source.constant(payload, 'C')}"
             add(f"if {check}:")
