@@ -37,10 +37,10 @@ class Mean(Sum):
         return Sum.backward(ctx, grad / ctx.count)
 
 
-class Max(Function):
-    """Maximum over axes; tied maxima share the gradient equally (like PyTorch's amax)."""
+class _SavedReduction(Function):
+    """A reduction by `reducer` whose backward needs its input and its output (Max, Min, Prod)."""
 
-    reducer = staticmethod(np.max)
+    reducer = None
 
     @classmethod
     def forward(cls, ctx, x, axis=None, keepdims=False):
@@ -48,6 +48,12 @@ class Max(Function):
         ctx.axis, ctx.keepdims = axis, keepdims
         ctx.save_for_backward(x, out)
         return out
+
+
+class Max(_SavedReduction):
+    """Maximum over axes; tied maxima share the gradient equally (like PyTorch's amax)."""
+
+    reducer = staticmethod(np.max)
 
     @staticmethod
     def backward(ctx, grad):
@@ -68,17 +74,12 @@ def _evenly_distribute(ctx, grad):
     return winners * (grad / winners.sum(axis=ctx.axis, keepdims=True))
 
 
-class Prod(Function):
+class Prod(_SavedReduction):
     """Product over axes. The gradient of an element is the product of the others in its group: out / x
     without zeros; with zeros, the products of the elements before and after it, so that only a lone zero
     gets one, and so that the recorded backward is differentiable at zeros too (as PyTorch computes it)."""
 
-    @staticmethod
-    def forward(ctx, x, axis=None, keepdims=False):
-        out = np.asarray(np.prod(x, axis=axis, keepdims=keepdims))
-        ctx.axis, ctx.keepdims = axis, keepdims
-        ctx.save_for_backward(x, out)
-        return out
+    reducer = staticmethod(np.prod)
 
     @staticmethod
     def backward(ctx, grad):
