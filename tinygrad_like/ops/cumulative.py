@@ -36,18 +36,27 @@ class Cumsum(Function):
         return _reversed_cumsum(grad, ctx.axis)
 
 
-class Cumprod(Function):
+class _SavedScan(Function):
+    """A running `scan` along one axis whose backward needs its input and its output (cumprod,
+    logcumsumexp)."""
+
+    scan = None
+
+    @classmethod
+    def forward(cls, ctx, x, axis):
+        out = cls.scan(x, axis=axis)
+        ctx.axis = axis
+        ctx.save_for_backward(x, out)
+        return out
+
+
+class Cumprod(_SavedScan):
     """Running product. Its gradient, sum over j >= k of grad[j] * prod(x[i] for i <= j, i != k), is
     computed as PyTorch does: reversed_cumsum(grad * out) / x without zeros; with zeros, from the first
     zero of each lane on (the entries after it get 0), or, when the backward is recorded, with the
     products that leave one factor out, whose derivative is the second derivative also at zeros."""
 
-    @staticmethod
-    def forward(ctx, x, axis):
-        out = np.cumprod(x, axis=axis)
-        ctx.axis = axis
-        ctx.save_for_backward(x, out)
-        return out
+    scan = staticmethod(np.cumprod)
 
     @staticmethod
     def backward(ctx, grad):
@@ -90,16 +99,11 @@ def _products_leaving_one_out(x, grad, axis):
     return where(later, leave_out * expand_dims(grad, -2), 0.0).sum(-1).swapaxes(axis, -1)
 
 
-class Logcumsumexp(Function):
+class Logcumsumexp(_SavedScan):
     """log(cumsum(exp(x))), computed by numpy's logaddexp.accumulate: finite for large inputs, -inf
     where every input so far is -inf."""
 
-    @staticmethod
-    def forward(ctx, x, axis):
-        out = np.logaddexp.accumulate(x, axis=axis)
-        ctx.axis = axis
-        ctx.save_for_backward(x, out)
-        return out
+    scan = staticmethod(np.logaddexp.accumulate)
 
     @staticmethod
     def backward(ctx, grad):
