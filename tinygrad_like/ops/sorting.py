@@ -24,6 +24,16 @@ def _dim(x, dim, name):
     return _axis_index(dim, max(x.ndim, 1), x.shape, name)  # a 0-d tensor takes dim 0 or -1, as in PyTorch
 
 
+def _dim_for_k(x, dim, k, lowest, name):
+    """dim as an index, after checking lowest <= k <= its size (topk counts from 0, kthvalue from 1)."""
+    dim = _dim(x, dim, name)
+    size = x.shape[dim] if x.ndim else 1
+    if not lowest <= k <= size:
+        raise ShapeError(f"{name}(): k={k} is out of range for dimension {dim} of size {size} (tensor of shape "
+                         f"{x.shape}); k must be between {lowest} and {size}")
+    return dim
+
+
 def _first(x, name):
     """A 0-d tensor's sort, topk and kthvalue: its element (in the graph) at index 0."""
     return getattr(ReturnTypes, name)(x.clone(), _wrap(np.zeros((), np.int64)))
@@ -44,11 +54,7 @@ def argsort(x, dim=-1, descending=False):
 
 def topk(x, k, dim=-1, largest=True):
     """The k largest (smallest) elements along dim, sorted, with their indices; NaN counts as largest."""
-    dim = _dim(x, dim, "topk")
-    size = x.shape[dim] if x.ndim else 1
-    if not 0 <= k <= size:
-        raise ShapeError(f"topk(): k={k} is out of range for dimension {dim} of size {size} (tensor of shape "
-                         f"{x.shape}); k must be between 0 and {size}")
+    dim = _dim_for_k(x, dim, k, 0, "topk")
     if x.ndim == 0:  # PyTorch gives the element whatever k
         return _first(x, "topk")
     indices = order(x._data, dim, descending=largest)
@@ -58,11 +64,7 @@ def topk(x, k, dim=-1, largest=True):
 
 def kthvalue(x, k, dim=-1, keepdim=False):
     """The k-th smallest element along dim (k counts from 1) and its index."""
-    dim = _dim(x, dim, "kthvalue")
-    size = x.shape[dim] if x.ndim else 1
-    if not 1 <= k <= size:
-        raise ShapeError(f"kthvalue(): k={k} is out of range for dimension {dim} of size {size} (tensor of shape "
-                         f"{x.shape}); k must be between 1 and {size}")
+    dim = _dim_for_k(x, dim, k, 1, "kthvalue")
     if x.ndim == 0:
         return _first(x, "kthvalue")
     indices = order(x._data, dim)[(slice(None),) * dim + (slice(k - 1, k),)]
