@@ -496,17 +496,22 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     return _noise_dropout("dropout1d", input, p, training, inplace, input.ndim - 1)
 
 
+def _warn_channel_rank(input, spatial):
+    """PyTorch's warning of dropout2d / dropout3d on a rank other than spatial + 1 or spatial + 2."""
+    if input.ndim not in (spatial + 1, spatial + 2):
+        warnings.warn(f"dropout{spatial}d: Received a {input.ndim}-D input to dropout{spatial}d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior and silence this "
+                      f"warning, please use dropout instead. Note that dropout{spatial}d exists to provide "
+                      f"channel-wise dropout on inputs with {spatial} spatial dimensions, a channel dimension, and "
+                      f"an optional batch dimension (i.e. {spatial + 1}D or {spatial + 2}D inputs).", stacklevel=3)
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels of (N, C, H, W) with probability p, scaling the rest by 1/(1-p). As in
     PyTorch, a 3-D input is read as (N, C, L), with a warning, and other ranks warn."""
     _check_probability(p)
     input = _tensor(input)
-    if input.ndim not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will "
-                      "result in an error in a future release. To retain the behavior and silence this warning, "
-                      "please use dropout instead. Note that dropout2d exists to provide channel-wise dropout on "
-                      "inputs with 2 spatial dimensions, a channel dimension, and an optional batch dimension "
-                      "(i.e. 3D or 4D inputs).", stacklevel=2)
+    _warn_channel_rank(input, 2)
     if input.ndim == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
                       "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
@@ -521,12 +526,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     1/(1-p); other ranks warn, as in PyTorch."""
     _check_probability(p)
     input = _tensor(input)
-    if input.ndim not in (4, 5):
-        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and will "
-                      "result in an error in a future release. To retain the behavior and silence this warning, "
-                      "please use dropout instead. Note that dropout3d exists to provide channel-wise dropout on "
-                      "inputs with 3 spatial dimensions, a channel dimension, and an optional batch dimension "
-                      "(i.e. 4D or 5D inputs).", stacklevel=2)
+    _warn_channel_rank(input, 3)
     return _noise_dropout("dropout3d", input, p, training, inplace, 2 if input.ndim == 5 else 1)
 
 
