@@ -467,3 +467,22 @@ def mnist_or_exit(parser, directory=None):
         return book_mnist(found)
     except ValueError as error:
         parser.exit(1, f"the MNIST files in {found} cannot be read: {error}\n")
+
+
+def file_pair_or_exit(parser, load, first, second, options):
+    """load(first, second) for a script's two data files, given together or not at all (`options` names
+    them, for the message); None when neither is given.
+
+    One without the other, or a file not found, is a usage error (exit status 2); a file that cannot be
+    read ends the script with status 1.
+    """
+    if first is None and second is None:
+        return None
+    if first is None or second is None:
+        parser.error(f"give both {options}")
+    try:
+        return load(first, second)
+    except FileNotFoundError as error:
+        parser.error(str(error))
+    except ValueError as error:
+        parser.exit(1, f"{error}\n")

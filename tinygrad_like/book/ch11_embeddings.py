@@ -55,7 +55,8 @@ from typing import NamedTuple
 import numpy as np
 
 from tinygrad_like import nn, no_grad
-from tinygrad_like.book._common import BookMeanFunction, BookSigmoid, Progress, Row, close_row, single_blas_thread
+from tinygrad_like.book._common import (BookMeanFunction, BookSigmoid, Progress, Row, close_row, file_pair_or_exit,
+                                        single_blas_thread)
 from tinygrad_like.data import Vocabulary, load_reviews
 from tinygrad_like.nn import functional as F
 from tinygrad_like.tensor import Tensor
@@ -376,16 +377,7 @@ def main(argv=None):
     parser.add_argument("--no-blank", action="store_true", help="skip the fill-in-the-blank network")
     args = parser.parse_args(argv)
     start = time.time()
-    raw = None
-    if args.reviews is not None or args.labels is not None:
-        if args.reviews is None or args.labels is None:
-            parser.error("give both --reviews FILE and --labels FILE")
-        try:
-            raw = load(args.reviews, args.labels)
-        except FileNotFoundError as error:
-            parser.error(str(error))
-        except ValueError as error:
-            parser.exit(1, f"{error}\n")
+    raw = file_pair_or_exit(parser, load, args.reviews, args.labels, "--reviews FILE and --labels FILE")
     print(sentence_encoding())
     if raw is None:
         print("\nThe networks need the book's IMDB data: give --reviews FILE and --labels FILE.")

@@ -41,7 +41,7 @@ import time
 import numpy as np
 
 from tinygrad_like import nn, no_grad, optim
-from tinygrad_like.book._common import Row, py3_str
+from tinygrad_like.book._common import Row, file_pair_or_exit, py3_str
 from tinygrad_like.data import Vocabulary, load_spam_ham
 from tinygrad_like.tensor import Tensor
 
@@ -275,16 +275,7 @@ def main(argv=None):
     parser.add_argument("--ham", metavar="FILE", help="the book's ham.txt (Enron ham, one email per line)")
     args = parser.parse_args(argv)
     start = time.time()
-    dataset = None
-    if args.spam is not None or args.ham is not None:
-        if args.spam is None or args.ham is None:
-            parser.error("give both --spam FILE and --ham FILE")
-        try:
-            dataset = load(args.spam, args.ham)
-        except FileNotFoundError as error:
-            parser.error(str(error))
-        except ValueError as error:
-            parser.exit(1, f"{error}\n")
+    dataset = file_pair_or_exit(parser, load, args.spam, args.ham, "--spam FILE and --ham FILE")
     loss, changed = bobs_email()
     print(f"\tLoss:{py3_str(loss)}")
     print("\n".join(changed))
