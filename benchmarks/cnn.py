@@ -123,55 +123,25 @@ def network(nn, deterministic):
 
 
 def tinygrad_like_runner(setup, deterministic):
-    import tinygrad_like as tl
-    from tinygrad_like import nn, optim
+    from tinygrad_like import nn
     from tinygrad_like.nn import functional as F
 
     harness.seeded_rng(setup, "tinygrad_like")
     model = network(nn, deterministic)
     for parameter, (weight, _) in zip(model.parameters(), setup.params):
         parameter._data[...] = weight
-    opt = optim.SGD(model.parameters(), lr=setup.lr)
-    X, Y = tl.Tensor(setup.x), tl.Tensor(setup.y)
-    batch, starts = setup.batch, setup.batch_starts()
-
-    def step():
-        start = next(starts)
-        x, y = X[start:start + batch], Y[start:start + batch]
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model),
-                  parts=dict(model=model, optimizer=opt, loss=F.cross_entropy, x=X, y=Y, batch=batch))
+    return harness.sgd_runner("tinygrad_like", setup, model, F.cross_entropy)
 
 
 def torch_runner(setup, deterministic):
     torch = harness.torch_or_none()
-    F = torch.nn.functional
 
     harness.seeded_rng(setup, "torch")
     model = network(torch.nn, deterministic)
     with torch.no_grad():
         for parameter, (weight, _) in zip(model.parameters(), setup.params):
             parameter.copy_(torch.from_numpy(weight))
-    opt = torch.optim.SGD(model.parameters(), lr=setup.lr)
-    X, Y = torch.from_numpy(setup.x), torch.from_numpy(setup.y)
-    batch, starts = setup.batch, setup.batch_starts()
-
-    def step():
-        start = next(starts)
-        x, y = X[start:start + batch], Y[start:start + batch]
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return Runner(step, harness.torch_value, lambda: harness.torch_weights(model),
-                  parts=dict(model=model, optimizer=opt, loss=F.cross_entropy, x=X, y=Y, batch=batch))
+    return harness.sgd_runner("torch", setup, model, torch.nn.functional.cross_entropy)
 
 
 WORKLOAD = Workload(

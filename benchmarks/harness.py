@@ -217,6 +217,37 @@ def numpy_value(result):
     return float(result) if np.ndim(result) == 0 else np.asarray(result)
 
 
+# ---- the standard steps ---------------------------------------------------------------------------
+def sgd_runner(framework, setup, model, loss_fn):
+    """The standard training step of `model` (a tinygrad_like or torch Module, `framework` says which,
+    already loaded with the setup's weights) on the next batch of the setup's tensors: zero_grad,
+    loss_fn(model(x), y), backward, SGD's step. Its `parts` are the step's pieces for profiling."""
+    if framework == "torch":
+        torch = torch_or_none()
+        opt = torch.optim.SGD(model.parameters(), lr=setup.lr)
+        X, Y = torch.from_numpy(setup.x), torch.from_numpy(setup.y)
+        value, weights = torch_value, torch_weights
+    else:
+        import tinygrad_like as tl
+        from tinygrad_like import optim
+        opt = optim.SGD(model.parameters(), lr=setup.lr)
+        X, Y = tl.Tensor(setup.x), tl.Tensor(setup.y)
+        value, weights = tinygrad_like_value, tinygrad_like_weights
+    batch, starts = setup.batch, setup.batch_starts()
+
+    def step():
+        start = next(starts)
+        x, y = X[start:start + batch], Y[start:start + batch]
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return Runner(step, value, lambda: weights(model),
+                  parts=dict(model=model, optimizer=opt, loss=loss_fn, x=X, y=Y, batch=batch))
+
+
 # ---- timing ---------------------------------------------------------------------------------------
 @dataclass
 class Timing:

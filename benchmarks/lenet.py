@@ -146,53 +146,23 @@ def network(nn):
 
 
 def tinygrad_like_runner(setup, deterministic):
-    import tinygrad_like as tl
-    from tinygrad_like import nn, optim
+    from tinygrad_like import nn
     from tinygrad_like.nn import functional as F
 
     model = network(nn)
     for parameter, value in zip(model.parameters(), (a for pair in setup.params for a in pair)):
         parameter._data[...] = value
-    opt = optim.SGD(model.parameters(), lr=setup.lr)
-    X, Y = tl.Tensor(setup.x), tl.Tensor(setup.y)
-    batch, starts = setup.batch, setup.batch_starts()
-
-    def step():
-        start = next(starts)
-        x, y = X[start:start + batch], Y[start:start + batch]
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model),
-                  parts=dict(model=model, optimizer=opt, loss=F.cross_entropy, x=X, y=Y, batch=batch))
+    return harness.sgd_runner("tinygrad_like", setup, model, F.cross_entropy)
 
 
 def torch_runner(setup, deterministic):
     torch = harness.torch_or_none()
-    F = torch.nn.functional
 
     model = network(torch.nn)
     with torch.no_grad():
         for parameter, value in zip(model.parameters(), (a for pair in setup.params for a in pair)):
             parameter.copy_(torch.from_numpy(value))
-    opt = torch.optim.SGD(model.parameters(), lr=setup.lr)
-    X, Y = torch.from_numpy(setup.x), torch.from_numpy(setup.y)
-    batch, starts = setup.batch, setup.batch_starts()
-
-    def step():
-        start = next(starts)
-        x, y = X[start:start + batch], Y[start:start + batch]
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return Runner(step, harness.torch_value, lambda: harness.torch_weights(model),
-                  parts=dict(model=model, optimizer=opt, loss=F.cross_entropy, x=X, y=Y, batch=batch))
+    return harness.sgd_runner("torch", setup, model, torch.nn.functional.cross_entropy)
 
 
 WORKLOAD = Workload(

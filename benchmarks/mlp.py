@@ -212,28 +212,13 @@ def sequential(nn, spec, deterministic):
 
 
 def tinygrad_like_runner(setup, deterministic):
-    import tinygrad_like as tl
-    from tinygrad_like import nn, optim
+    from tinygrad_like import nn
     from tinygrad_like.nn import functional as F
 
     harness.seeded_rng(setup, "tinygrad_like")
     model = sequential(nn, setup.spec, deterministic)
     harness.load_tinygrad_like(model, setup.params)
-    opt = optim.SGD(model.parameters(), lr=setup.lr)
-    X, Y = tl.Tensor(setup.x), tl.Tensor(setup.y)
-    batch, starts = setup.batch, setup.batch_starts()
-
-    def step():
-        start = next(starts)
-        x, y = X[start:start + batch], Y[start:start + batch]
-        opt.zero_grad()
-        loss = F.mse_loss(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model),
-                  parts=dict(model=model, optimizer=opt, loss=F.mse_loss, x=X, y=Y, batch=batch))
+    return harness.sgd_runner("tinygrad_like", setup, model, F.mse_loss)
 
 
 def _user_written(setup, deterministic):
@@ -327,26 +312,11 @@ SPELLING_BUILDERS = {"tinygrad_like user-written": tinygrad_like_user_runner,
 
 def torch_runner(setup, deterministic):
     torch = harness.torch_or_none()
-    nn, F = torch.nn, torch.nn.functional
 
     harness.seeded_rng(setup, "torch")
-    model = sequential(nn, setup.spec, deterministic)
+    model = sequential(torch.nn, setup.spec, deterministic)
     harness.load_torch(model, setup.params)
-    opt = torch.optim.SGD(model.parameters(), lr=setup.lr)
-    X, Y = torch.from_numpy(setup.x), torch.from_numpy(setup.y)
-    batch, starts = setup.batch, setup.batch_starts()
-
-    def step():
-        start = next(starts)
-        x, y = X[start:start + batch], Y[start:start + batch]
-        opt.zero_grad()
-        loss = F.mse_loss(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return Runner(step, harness.torch_value, lambda: harness.torch_weights(model),
-                  parts=dict(model=model, optimizer=opt, loss=F.mse_loss, x=X, y=Y, batch=batch))
+    return harness.sgd_runner("torch", setup, model, torch.nn.functional.mse_loss)
 
 
 def op_bodies_runner(setup, deterministic):
