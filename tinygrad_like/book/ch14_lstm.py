@@ -235,6 +235,18 @@ class CurveRun(NamedTuple):
     vocab: Vocabulary
 
 
+def _add_line(line, with_sample, sample, lines, samples, bar, on_line):
+    """A training loop's printed line, appended to `lines` and passed to `on_line` (the progress bar paused);
+    with_sample: a `sample()` is appended to `samples` and, newlines as spaces, to the line first."""
+    if with_sample:
+        samples.append(sample())
+        line += " - " + samples[-1].replace("\n", " ")
+    lines.append(line)
+    if on_line is not None:
+        with bar.paused():
+            on_line(line)
+
+
 def train_lstm(text, epochs=1, windows=None, progress=True, on_line=None, seed=0, clip=CLIP, size=SIZE):
     """Train as the notebook's train(): per epoch, the hidden state starts at init_hidden and is carried from
     window to window as a fresh leaf (truncated BPTT); the loss of a window is the sum of its 25 steps'
@@ -276,13 +288,8 @@ def train_lstm(text, epochs=1, windows=None, progress=True, on_line=None, seed=0
                     curve[(epoch, window + 1)] = float(perplexity)
                     line = log_line(epoch, optimizer.param_groups[0]["lr"], window, len(data.inputs), min_loss,
                                     perplexity)
-                    if window == 0:
-                        samples.append(greedy_text(model, data.vocab, SAMPLE_LENGTH, "T"))
-                        line += " - " + samples[-1].replace("\n", " ")
-                    lines.append(line)
-                    if on_line is not None:
-                        with bar.paused():
-                            on_line(line)
+                    _add_line(line, window == 0, lambda: greedy_text(model, data.vocab, SAMPLE_LENGTH, "T"), lines,
+                              samples, bar, on_line)
                     bar.update()
                 optimizer.param_groups[0]["lr"] *= DECAY
         finally:
@@ -342,13 +349,9 @@ def train_rnn(text, epochs=1, windows=None, progress=True, on_line=None, seed=0,
                     curve[(epoch, window + 1)] = float(perplexity)
                     if window % RNN_PRINT_EVERY == 0:
                         line = f" Iter:{epoch} - Batch {window + 1}/{len(data.inputs)} - Loss:{perplexity}"
-                        if window == 0:
-                            samples.append(sampled_text(embedding, model, data.vocab, SAMPLE_LENGTH, "\n"))
-                            line += " - " + samples[-1].replace("\n", " ")
-                        lines.append(line)
-                        if on_line is not None:
-                            with bar.paused():
-                                on_line(line)
+                        _add_line(line, window == 0,
+                                  lambda: sampled_text(embedding, model, data.vocab, SAMPLE_LENGTH, "\n"), lines,
+                                  samples, bar, on_line)
                     bar.update()
                 optimizer.param_groups[0]["lr"] *= DECAY
         finally:
