@@ -59,19 +59,11 @@ def layer(nn):
 
 
 def tinygrad_like_runner(setup, deterministic):
-    import tinygrad_like as tl
     from tinygrad_like import nn
 
     conv = layer(nn)
     conv.weight._data[...], conv.bias._data[...] = setup.params[0]
-    X, batch, starts = tl.Tensor(setup.x), setup.batch, setup.batch_starts()
-
-    def step():
-        start = next(starts)
-        with tl.no_grad():
-            return conv(X[start:start + batch])
-
-    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(conv))
+    return harness.no_grad_runner("tinygrad_like", setup, conv)
 
 
 def torch_runner(setup, deterministic):
@@ -80,14 +72,7 @@ def torch_runner(setup, deterministic):
     with torch.no_grad():
         conv.weight.copy_(torch.from_numpy(setup.params[0][0]))
         conv.bias.copy_(torch.from_numpy(setup.params[0][1]))
-    X, batch, starts = torch.from_numpy(setup.x), setup.batch, setup.batch_starts()
-
-    def step():
-        start = next(starts)
-        with torch.no_grad():
-            return conv(X[start:start + batch])
-
-    return Runner(step, harness.torch_value, lambda: harness.torch_weights(conv))
+    return harness.no_grad_runner("torch", setup, conv)
 
 
 WORKLOAD = Workload(

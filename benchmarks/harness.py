@@ -248,6 +248,29 @@ def sgd_runner(framework, setup, model, loss_fn):
                   parts=dict(model=model, optimizer=opt, loss=loss_fn, x=X, y=Y, batch=batch))
 
 
+def no_grad_runner(framework, setup, model, forward=None, tensors=True):
+    """One forward pass of `model` (a tinygrad_like or torch Module, `framework` says which) under no_grad on
+    the next batch of the setup's inputs; `forward` replaces the model's call (e.g. it captured by
+    tinygrad_like.jit), and tensors=False passes the batches as numpy slices."""
+    if framework == "torch":
+        torch = torch_or_none()
+        no_grad, X = torch.no_grad, torch.from_numpy(setup.x)
+        value, weights = torch_value, torch_weights
+    else:
+        import tinygrad_like as tl
+        no_grad, X = tl.no_grad, tl.Tensor(setup.x) if tensors else setup.x
+        value, weights = tinygrad_like_value, tinygrad_like_weights
+    forward = model if forward is None else forward
+    batch, starts = setup.batch, setup.batch_starts()
+
+    def step():
+        start = next(starts)
+        with no_grad():
+            return forward(X[start:start + batch])
+
+    return Runner(step, value, lambda: weights(model))
+
+
 # ---- timing ---------------------------------------------------------------------------------------
 @dataclass
 class Timing:

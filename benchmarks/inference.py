@@ -27,21 +27,17 @@ def numpy_runner(setup, deterministic):
     return Runner(step, harness.numpy_value, lambda: [w.T.copy() for w in (weights_0_1, weights_1_2)])
 
 
-def tinygrad_like_runner(setup, deterministic):
-    import tinygrad_like as tl
+def _loaded(setup, deterministic):
+    """The model with the setup's weights loaded into nn.Linear's own storage, in eval mode."""
     from tinygrad_like import nn
 
     model = mlp.sequential(nn, setup.spec, deterministic)
     harness.load_tinygrad_like(model, setup.params)
-    model.eval()
-    X, batch, starts = tl.Tensor(setup.x), setup.batch, setup.batch_starts()
+    return model.eval()
 
-    def step():
-        start = next(starts)
-        with tl.no_grad():
-            return model(X[start:start + batch])
 
-    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+def tinygrad_like_runner(setup, deterministic):
+    return harness.no_grad_runner("tinygrad_like", setup, _loaded(setup, deterministic))
 
 
 def _user_written(setup, deterministic):
@@ -57,17 +53,7 @@ def _user_written(setup, deterministic):
 
 def tinygrad_like_user_runner(setup, deterministic):
     """The same forward pass on the user-written model (see _user_written)."""
-    import tinygrad_like as tl
-
-    model = _user_written(setup, deterministic)
-    X, batch, starts = tl.Tensor(setup.x), setup.batch, setup.batch_starts()
-
-    def step():
-        start = next(starts)
-        with tl.no_grad():
-            return model(X[start:start + batch])
-
-    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+    return harness.no_grad_runner("tinygrad_like", setup, _user_written(setup, deterministic))
 
 
 def tinygrad_like_user_captured_runner(setup, deterministic):
@@ -75,49 +61,22 @@ def tinygrad_like_user_captured_runner(setup, deterministic):
     import tinygrad_like as tl
 
     model = _user_written(setup, deterministic)
-    forward = tl.jit(model.__call__)
-    X, batch, starts = setup.x, setup.batch, setup.batch_starts()
-
-    def step():
-        start = next(starts)
-        with tl.no_grad():
-            return forward(X[start:start + batch])
-
-    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+    return harness.no_grad_runner("tinygrad_like", setup, model, forward=tl.jit(model.__call__), tensors=False)
 
 
 def tinygrad_like_captured_runner(setup, deterministic):
     """The forward pass under tinygrad_like.jit (recorded under no_grad, then replayed); numpy slices in."""
     import tinygrad_like as tl
-    from tinygrad_like import nn
 
-    model = mlp.sequential(nn, setup.spec, deterministic)
-    harness.load_tinygrad_like(model, setup.params)
-    model.eval()
-    forward = tl.jit(model.__call__)
-    X, batch, starts = setup.x, setup.batch, setup.batch_starts()
-
-    def step():
-        start = next(starts)
-        with tl.no_grad():
-            return forward(X[start:start + batch])
-
-    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+    model = _loaded(setup, deterministic)
+    return harness.no_grad_runner("tinygrad_like", setup, model, forward=tl.jit(model.__call__), tensors=False)
 
 
 def torch_runner(setup, deterministic):
     torch = harness.torch_or_none()
     model = mlp.sequential(torch.nn, setup.spec, deterministic)
     harness.load_torch(model, setup.params)
-    model.eval()
-    X, batch, starts = torch.from_numpy(setup.x), setup.batch, setup.batch_starts()
-
-    def step():
-        start = next(starts)
-        with torch.no_grad():
-            return model(X[start:start + batch])
-
-    return Runner(step, harness.torch_value, lambda: harness.torch_weights(model))
+    return harness.no_grad_runner("torch", setup, model.eval())
 
 
 WORKLOAD = Workload(
