@@ -151,6 +151,28 @@ class _Model:
         return [p for module in self.modules for p in module.parameters()]
 
 
+def _runner(setup, model, opt, x_all, y_all, F, value, weights):
+    """The step of both frameworks: one window of every stream, the hidden state carried over (detached)
+    from the previous window and reset at the start of the text."""
+    starts = setup.batch_starts()
+    state = {}
+
+    def step():
+        k = next(starts)
+        if k == 0:
+            state["hidden"] = None
+        opt.zero_grad()
+        output, hidden = model.lstm(model.embedding(x_all[k]), state["hidden"])
+        logits = model.out(output)
+        loss = F.cross_entropy(logits.reshape(-1, VOCAB), y_all[k].reshape(-1), reduction="sum")
+        loss.backward()
+        opt.step()
+        state["hidden"] = tuple(h.detach() for h in hidden)
+        return loss
+
+    return Runner(step, value, lambda: weights(model))
+
+
 def tinygrad_like_runner(setup, deterministic):
     import tinygrad_like as tl
     from tinygrad_like import nn, optim
@@ -162,53 +184,22 @@ def tinygrad_like_runner(setup, deterministic):
 
     model = _Model(nn, setup.params, load)
     opt = optim.SGD(model.parameters(), lr=setup.lr)
-    x_all, y_all, starts = tl.tensor(setup.x), tl.tensor(setup.y), setup.batch_starts()
-    state = {}
-
-    def step():
-        k = next(starts)
-        if k == 0:
-            state["hidden"] = None
-        opt.zero_grad()
-        output, hidden = model.lstm(model.embedding(x_all[k]), state["hidden"])
-        logits = model.out(output)
-        loss = F.cross_entropy(logits.reshape(-1, VOCAB), y_all[k].reshape(-1), reduction="sum")
-        loss.backward()
-        opt.step()
-        state["hidden"] = tuple(h.detach() for h in hidden)
-        return loss
-
-    return Runner(step, harness.tinygrad_like_value, lambda: [p._data.copy() for p in model.parameters()])
+    return _runner(setup, model, opt, tl.tensor(setup.x), tl.tensor(setup.y), F, harness.tinygrad_like_value,
+                   harness.tinygrad_like_weights)
 
 
 def torch_runner(setup, deterministic):
     torch = harness.torch_or_none()
-    nn, F = torch.nn, torch.nn.functional
 
     def load(parameters, values):
         with torch.no_grad():
             for parameter, value in zip(parameters, values):
                 parameter.copy_(torch.from_numpy(value))
 
-    model = _Model(nn, setup.params, load)
+    model = _Model(torch.nn, setup.params, load)
     opt = torch.optim.SGD(model.parameters(), lr=setup.lr)
-    x_all, y_all, starts = torch.from_numpy(setup.x), torch.from_numpy(setup.y), setup.batch_starts()
-    state = {}
-
-    def step():
-        k = next(starts)
-        if k == 0:
-            state["hidden"] = None
-        opt.zero_grad()
-        output, hidden = model.lstm(model.embedding(x_all[k]), state["hidden"])
-        logits = model.out(output)
-        loss = F.cross_entropy(logits.reshape(-1, VOCAB), y_all[k].reshape(-1), reduction="sum")
-        loss.backward()
-        opt.step()
-        state["hidden"] = tuple(h.detach() for h in hidden)
-        return loss
-
-    return Runner(step, harness.torch_value, lambda: [p.detach().numpy().copy() for p in model.parameters()])
+    return _runner(setup, model, opt, torch.from_numpy(setup.x), torch.from_numpy(setup.y), torch.nn.functional,
+                   harness.torch_value, harness.torch_weights)
 
 
 WORKLOAD = Workload(
