@@ -138,59 +138,47 @@ def numpy_runner(setup, deterministic):
 # ---- tinygrad_like and torch: the same user code --------------------------------------------------
 # The book's four arrays as parameters, in its layout (the start state as a row, a batch of one), and its
 # forward: h = h @ recurrent + embed[word]; the predictions of all steps as one product with decoder.
+def _runner(setup, params, opt, sentences, F, cat, value, numpy_of):
+    """The step of both frameworks on the book's four parameters `params`, each sentence as a tensor of word
+    indices; `numpy_of` reads a parameter as a numpy array."""
+    embed, recurrent, start, decoder = params
+    starts = setup.batch_starts()
+
+    def step():
+        words = sentences[next(starts)]
+        opt.zero_grad()
+        rows = F.embedding(words, embed)
+        hidden, states = start, []
+        for t in range(len(words)):
+            states.append(hidden)
+            hidden = hidden @ recurrent + rows[t:t + 1]
+        loss = F.cross_entropy(cat(states) @ decoder, words)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return Runner(step, value, lambda: [numpy_of(p).reshape(q.shape).copy() for p, q in zip(params, setup.params)])
+
+
 def tinygrad_like_runner(setup, deterministic):
     import tinygrad_like as tl
     from tinygrad_like import nn, optim
     from tinygrad_like.nn import functional as F
 
-    embed, recurrent, start, decoder = (nn.Parameter(p.copy()) for p in _book_layout(setup.params))
-    opt = optim.SGD([embed, recurrent, start, decoder], lr=setup.lr)
-    starts = setup.batch_starts()
+    params = [nn.Parameter(p.copy()) for p in _book_layout(setup.params)]
+    opt = optim.SGD(params, lr=setup.lr)
     sentences = [tl.tensor(_sentence(setup, i)) for i in range(len(setup.x))]
-
-    def step():
-        words = sentences[next(starts)]
-        opt.zero_grad()
-        rows = F.embedding(words, embed)
-        hidden, states = start, []
-        for t in range(len(words)):
-            states.append(hidden)
-            hidden = hidden @ recurrent + rows[t:t + 1]
-        loss = F.cross_entropy(tl.cat(states) @ decoder, words)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return Runner(step, harness.tinygrad_like_value,
-                  lambda: [p._data.reshape(q.shape).copy() for p, q in zip((embed, recurrent, start, decoder),
-                                                                            setup.params)])
+    return _runner(setup, params, opt, sentences, F, tl.cat, harness.tinygrad_like_value, lambda p: p._data)
 
 
 def torch_runner(setup, deterministic):
     torch = harness.torch_or_none()
-    nn, F = torch.nn, torch.nn.functional
 
-    embed, recurrent, start, decoder = (nn.Parameter(torch.from_numpy(p.copy())) for p in _book_layout(setup.params))
-    opt = torch.optim.SGD([embed, recurrent, start, decoder], lr=setup.lr)
-    starts = setup.batch_starts()
+    params = [torch.nn.Parameter(torch.from_numpy(p.copy())) for p in _book_layout(setup.params)]
+    opt = torch.optim.SGD(params, lr=setup.lr)
     sentences = [torch.from_numpy(_sentence(setup, i).copy()) for i in range(len(setup.x))]
-
-    def step():
-        words = sentences[next(starts)]
-        opt.zero_grad()
-        rows = F.embedding(words, embed)
-        hidden, states = start, []
-        for t in range(len(words)):
-            states.append(hidden)
-            hidden = hidden @ recurrent + rows[t:t + 1]
-        loss = F.cross_entropy(torch.cat(states) @ decoder, words)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return Runner(step, harness.torch_value,
-                  lambda: [p.detach().numpy().reshape(q.shape).copy() for p, q in zip((embed, recurrent, start, decoder),
-                                                                                       setup.params)])
+    return _runner(setup, params, opt, sentences, torch.nn.functional, torch.cat, harness.torch_value,
+                   lambda p: p.detach().numpy())
 
 
 def _book_layout(params):
