@@ -33,14 +33,14 @@ chapter 9's quirks too (`BookTanhDropout`, the loss divided by the batch size sq
 """
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 from tinygrad_like import nn
-from tinygrad_like.book._common import MNIST_HELP, BookTanhDropout, book_linear, mnist_or_exit
-from tinygrad_like.book.ch9_mnist import format_row, train_and_test
+from tinygrad_like.book._common import MNIST_HELP, BookTanhDropout, book_linear
+from tinygrad_like.book.ch9_mnist import format_row  # noqa: F401  (ch10_mnist.format_row: its rows are printed as ch9's)
+from tinygrad_like.book.ch9_mnist import add_length_options, print_table, train_and_test
 from tinygrad_like.data import book_mnist
 from tinygrad_like.nn import functional as F
 from tinygrad_like.tensor import Function
@@ -158,17 +158,9 @@ def main(argv=None):
     parser.add_argument("--kernels", choices=["book", "true"], default="book",
                         help="book (default): the notebook's sign error, gradient ascent on the kernels "
                         "(BookConv2d); true: nn.Conv2d, descent")
-    length = parser.add_mutually_exclusive_group()
-    length.add_argument("--iterations", type=int, metavar="N",
-                        help=f"stop after this many iterations (default: {QUICK_ITERATIONS}, the rows I:0 and I:1)")
-    length.add_argument("--full", action="store_true", help=f"run the book's whole table: {ITERATIONS} iterations")
+    add_length_options(parser, QUICK_ITERATIONS, "the rows I:0 and I:1", ITERATIONS)
     args = parser.parse_args(argv)
-    data = mnist_or_exit(parser, args.mnist)
-    start = time.time()
-    iterations = None if args.full else (args.iterations if args.iterations is not None else QUICK_ITERATIONS)
-    run(args.kernels, data, iterations=iterations, on_row=lambda row: print(format_row(row), flush=True))
-    print(f"({time.time() - start:.1f} s)")
-    return 0
+    return print_table(parser, args, run, args.kernels, QUICK_ITERATIONS)
 
 
 if __name__ == "__main__":

@@ -194,6 +194,25 @@ def train_and_test(model, data, iterations, description, printed, batch_size=BAT
     return result
 
 
+def add_length_options(parser, quick, quick_rows, total):
+    """A table script's --iterations N (default `quick`, which prints `quick_rows`) or --full (`total`)."""
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--iterations", type=int, metavar="N",
+                        help=f"stop after this many iterations (default: {quick}, {quick_rows})")
+    length.add_argument("--full", action="store_true", help=f"run the book's whole table: {total} iterations")
+
+
+def print_table(parser, args, run, network, quick):
+    """A table script's main() after parsing: `run(network, mnist, ...)` on the MNIST of --mnist for
+    --iterations (default `quick`) or --full, each row printed as it comes, then the time taken; 0."""
+    data = mnist_or_exit(parser, args.mnist)
+    start = time.time()
+    iterations = None if args.full else (args.iterations if args.iterations is not None else quick)
+    run(network, data, iterations=iterations, on_row=lambda row: print(format_row(row), flush=True))
+    print(f"({time.time() - start:.1f} s)")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Grokking Deep Learning chapter 9 on MNIST (tanh, softmax, dropout), "
                                      "as the notebook prints it. By default only the first row (seconds); --full "
@@ -201,17 +220,9 @@ def main(argv=None):
     parser.add_argument("--mnist", metavar="DIR", help=MNIST_HELP)
     parser.add_argument("--layers", choices=list(LAYERS), default="book",
                         help="; ".join(f"{name}: {what}" for name, what in LAYERS.items()) + " (default: book)")
-    length = parser.add_mutually_exclusive_group()
-    length.add_argument("--iterations", type=int, metavar="N",
-                        help=f"stop after this many iterations (default: {QUICK_ITERATIONS}, the row I:0)")
-    length.add_argument("--full", action="store_true", help=f"run the book's whole table: {ITERATIONS} iterations")
+    add_length_options(parser, QUICK_ITERATIONS, "the row I:0", ITERATIONS)
     args = parser.parse_args(argv)
-    data = mnist_or_exit(parser, args.mnist)
-    start = time.time()
-    iterations = None if args.full else (args.iterations if args.iterations is not None else QUICK_ITERATIONS)
-    run(args.layers, data, iterations=iterations, on_row=lambda row: print(format_row(row), flush=True))
-    print(f"({time.time() - start:.1f} s)")
-    return 0
+    return print_table(parser, args, run, args.layers, QUICK_ITERATIONS)
 
 
 if __name__ == "__main__":
