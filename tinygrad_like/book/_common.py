@@ -486,3 +486,15 @@ def file_pair_or_exit(parser, load, first, second, options):
         parser.error(str(error))
     except ValueError as error:
         parser.exit(1, f"{error}\n")
+
+
+def data_or_exit(parser, load, given, option, what="it"):
+    """load(given) for a script whose data is named by `option` (`given`, None when not given, has
+    load search its places). A given path without the data is a usage error (exit status 2); data
+    found nowhere ends the script with status 1, saying to name `what` with `option`."""
+    try:
+        return load(given)
+    except FileNotFoundError as error:
+        if given is not None:
+            parser.error(str(error))
+        parser.exit(1, f"{error}\nOr name {what} with {option}.\n")

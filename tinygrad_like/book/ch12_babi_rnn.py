@@ -44,7 +44,7 @@ import numpy as np
 
 from tinygrad_like import nn, optim
 from tinygrad_like.book._common import (BookLaggedGradientFunction, BookTapFunction, Progress, Row, range_row,
-                                        single_blas_thread)
+                                        data_or_exit, single_blas_thread)
 from tinygrad_like.data import Vocabulary, load_babi
 from tinygrad_like.nn import functional as F
 from tinygrad_like.tensor import Tensor, cat
@@ -227,12 +227,7 @@ def main(argv=None):
                         f"{QUICK_ITERATIONS}, the first printed perplexity)")
     length.add_argument("--full", action="store_true", help=f"all {ITERATIONS} iterations")
     args = parser.parse_args(argv)
-    try:
-        lines = babi_lines(args.babi)
-    except FileNotFoundError as error:
-        if args.babi is not None:
-            parser.error(str(error))
-        parser.exit(1, f"{error}\nOr name the directory with --babi DIR.\n")
+    lines = data_or_exit(parser, babi_lines, args.babi, "--babi DIR", "the directory")
     start = time.time()
     iterations = ITERATIONS if args.full else (args.iterations or QUICK_ITERATIONS)
     result = run(lines, args.gradients, iterations, on_row=lambda value: print("Perplexity:" + str(value), flush=True))

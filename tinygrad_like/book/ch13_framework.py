@@ -58,7 +58,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tinygrad_like import nn, no_grad, optim
-from tinygrad_like.book._common import BookCrossEntropy, Row, book_tensor_ids, py3_str
+from tinygrad_like.book._common import BookCrossEntropy, Row, book_tensor_ids, data_or_exit, py3_str
 from tinygrad_like.data import Vocabulary, load_babi
 from tinygrad_like.nn import functional as F
 from tinygrad_like.tensor import Tensor
@@ -422,12 +422,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     lines = None
     if args.rnn:
-        try:
-            lines = [line.raw for line in load_babi(1, "train", args.babi).lines]
-        except FileNotFoundError as error:
-            if args.babi is not None:
-                parser.error(str(error))
-            parser.exit(1, f"{error}\nOr name the directory with --babi DIR.\n")
+        lines = [line.raw for line in data_or_exit(parser, lambda path: load_babi(1, "train", path), args.babi,
+                                                   "--babi DIR", "the directory").lines]
     start = time.time()
     for name, title in RUNS.items():
         print(f"== {title}")

@@ -53,7 +53,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tinygrad_like import gradcheck, nn, no_grad, optim
-from tinygrad_like.book._common import BookCrossEntropy, Progress, Row, single_blas_thread
+from tinygrad_like.book._common import BookCrossEntropy, Progress, Row, data_or_exit, single_blas_thread
 from tinygrad_like.book.ch13_framework import BookRNNCell, book_embedding, book_linear
 from tinygrad_like.data import Vocabulary, bptt_batches, char_tokens, load_shakespeare
 from tinygrad_like.tensor import Tensor
@@ -443,12 +443,7 @@ def main(argv=None):
     parser.add_argument("--generate", type=int, default=0, metavar="N", help="then print N generated characters "
                         "(the LSTM: greedy; the RNN: the notebook's sampling)")
     args = parser.parse_args(argv)
-    try:
-        text = load_shakespeare(args.shakespeare)
-    except FileNotFoundError as error:
-        if args.shakespeare is not None:
-            parser.error(str(error))
-        parser.exit(1, f"{error}\nOr name it with --shakespeare PATH.\n")
+    text = data_or_exit(parser, load_shakespeare, args.shakespeare, "--shakespeare PATH")
     start = time.time()
     print("Activations")
     activations, gradients = exploding_sigmoid()
