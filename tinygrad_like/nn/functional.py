@@ -322,16 +322,21 @@ def _check_eps(name, eps, training):
         raise ValueError(f"{name} eps must be non-negative, but got {eps}")
 
 
+def _checked_norm_input(name, input, running_mean, running_var, weight, bias, eps, batch_statistics):
+    """batch_norm's and instance_norm's argument checks; the input as a floating tensor."""
+    input = _floating_input(name, input)
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
+    _check_channels(name, input, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
+    _check_eps(name, eps, batch_statistics)
+    return input
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """Normalise each channel (axis 1) of (N, C, *) over the batch and the other axes. In training the
     batch's statistics are used (biased variance) and the running ones, if given, updated in place
     with the unbiased variance; otherwise the running statistics are used."""
-    input = _floating_input("batch_norm", input)
-    if (running_mean is None) != (running_var is None):
-        raise ValueError("running_mean and running_var must either both be None or neither be None")
-    _check_channels("batch_norm", input, running_mean=running_mean, running_var=running_var, weight=weight,
-                    bias=bias)
-    _check_eps("batch_norm", eps, training)
+    input = _checked_norm_input("batch_norm", input, running_mean, running_var, weight, bias, eps, training)
     if training:
         _verify_batch_size(input.shape)
         axes = (0,) + tuple(range(2, input.ndim))
@@ -346,12 +351,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                   momentum=0.1, eps=1e-5):
     """Normalise each channel of each sample of (N, C, *) over its own spatial axes; with
     use_input_stats=False, with the running statistics instead (which use_input_stats=True updates)."""
-    input = _floating_input("instance_norm", input)
-    if (running_mean is None) != (running_var is None):
-        raise ValueError("running_mean and running_var must either both be None or neither be None")
-    _check_channels("instance_norm", input, running_mean=running_mean, running_var=running_var, weight=weight,
-                    bias=bias)
-    _check_eps("instance_norm", eps, use_input_stats)
+    input = _checked_norm_input("instance_norm", input, running_mean, running_var, weight, bias, eps, use_input_stats)
     if use_input_stats:
         if math.prod(input.shape[2:]) == 1:
             raise ValueError(f"Expected more than 1 spatial element when training, got input size "
