@@ -15,6 +15,8 @@ The text is a fixed random Markov chain over the 62 characters (the timing does 
 the guard needs a loss that falls): `setup(seed, n_windows)` draws 16 streams of 25 * n_windows + 1
 characters.
 """
+import functools
+
 import numpy as np
 
 from benchmarks import harness
@@ -178,11 +180,7 @@ def tinygrad_like_runner(setup, deterministic):
     from tinygrad_like import nn, optim
     from tinygrad_like.nn import functional as F
 
-    def load(parameters, values):
-        for parameter, value in zip(parameters, values):
-            parameter._data[...] = value
-
-    model = _Model(nn, setup.params, load)
+    model = _Model(nn, setup.params, functools.partial(harness.load_values, "tinygrad_like"))
     opt = optim.SGD(model.parameters(), lr=setup.lr)
     return _runner(setup, model, opt, tl.tensor(setup.x), tl.tensor(setup.y), F, harness.tinygrad_like_value,
                    harness.tinygrad_like_weights)
@@ -191,12 +189,7 @@ def tinygrad_like_runner(setup, deterministic):
 def torch_runner(setup, deterministic):
     torch = harness.torch_or_none()
 
-    def load(parameters, values):
-        with torch.no_grad():
-            for parameter, value in zip(parameters, values):
-                parameter.copy_(torch.from_numpy(value))
-
-    model = _Model(torch.nn, setup.params, load)
+    model = _Model(torch.nn, setup.params, functools.partial(harness.load_values, "torch"))
     opt = torch.optim.SGD(model.parameters(), lr=setup.lr)
     return _runner(setup, model, opt, torch.from_numpy(setup.x), torch.from_numpy(setup.y), torch.nn.functional,
                    harness.torch_value, harness.torch_weights)

@@ -128,8 +128,7 @@ def tinygrad_like_runner(setup, deterministic):
 
     harness.seeded_rng(setup, "tinygrad_like")
     model = network(nn, deterministic)
-    for parameter, (weight, _) in zip(model.parameters(), setup.params):
-        parameter._data[...] = weight
+    harness.load_values("tinygrad_like", model.parameters(), [weight for weight, _ in setup.params])
     return harness.sgd_runner("tinygrad_like", setup, model, F.cross_entropy)
 
 
@@ -138,9 +137,7 @@ def torch_runner(setup, deterministic):
 
     harness.seeded_rng(setup, "torch")
     model = network(torch.nn, deterministic)
-    with torch.no_grad():
-        for parameter, (weight, _) in zip(model.parameters(), setup.params):
-            parameter.copy_(torch.from_numpy(weight))
+    harness.load_values("torch", model.parameters(), [weight for weight, _ in setup.params])
     return harness.sgd_runner("torch", setup, model, torch.nn.functional.cross_entropy)
 
 

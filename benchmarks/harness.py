@@ -197,6 +197,18 @@ def load_torch(model, params):
                 layer.bias.copy_(torch.from_numpy(bias))
 
 
+def load_values(framework, parameters, values):
+    """Copy the numpy `values` into a tinygrad_like or torch model's `parameters`, in order, in place."""
+    if framework == "torch":
+        torch = torch_or_none()
+        with torch.no_grad():
+            for parameter, value in zip(parameters, values):
+                parameter.copy_(torch.from_numpy(value))
+        return
+    for parameter, value in zip(parameters, values):
+        parameter._data[...] = value
+
+
 def tinygrad_like_weights(model):
     return [p._data.copy() for p in model.parameters()]
 

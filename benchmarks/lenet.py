@@ -150,8 +150,7 @@ def tinygrad_like_runner(setup, deterministic):
     from tinygrad_like.nn import functional as F
 
     model = network(nn)
-    for parameter, value in zip(model.parameters(), (a for pair in setup.params for a in pair)):
-        parameter._data[...] = value
+    harness.load_values("tinygrad_like", model.parameters(), [a for pair in setup.params for a in pair])
     return harness.sgd_runner("tinygrad_like", setup, model, F.cross_entropy)
 
 
@@ -159,9 +158,7 @@ def torch_runner(setup, deterministic):
     torch = harness.torch_or_none()
 
     model = network(torch.nn)
-    with torch.no_grad():
-        for parameter, value in zip(model.parameters(), (a for pair in setup.params for a in pair)):
-            parameter.copy_(torch.from_numpy(value))
+    harness.load_values("torch", model.parameters(), [a for pair in setup.params for a in pair])
     return harness.sgd_runner("torch", setup, model, torch.nn.functional.cross_entropy)
 
 
