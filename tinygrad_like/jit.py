@@ -81,6 +81,7 @@ from tinygrad_like import anomaly, engine, ops
 from tinygrad_like.grad_mode import GradMode
 from tinygrad_like.nn.module import Module
 from tinygrad_like.ops.dispatch import stable_sigmoid
+from tinygrad_like.ops.linalg import takes_dot
 from tinygrad_like.optim.sgd import SGD
 from tinygrad_like.random import dropout_mask
 from tinygrad_like.tensor import Function, Tensor, _wrap, infer_array
@@ -1041,19 +1042,9 @@ def _result_expression(source, description):
 # chooses them, and with the arrays a node would save kept as the replay's variables: no ctx, no call per op.
 # tests/test_jit.py compares them with eager mode bit for bit; a change to one of these ops changes its kernel.
 def _product(a, a_array, b, b_array):
-    """ops.linalg._product(a, b) for the recorded layouts: ndarray.dot for a C-contiguous matrix `a`, else
-    np.matmul; except that a product of two matrices with every dimension above 1, each C- or F-contiguous,
-    also takes ndarray.dot (about a microsecond less on small ones). For those numpy's matmul loop
-    (umath/matmul) and dot (common/cblasfuncs.c) make the same call, cblas_?gemm(RowMajor, the same
-    transpositions, leading dimensions, alpha 1 and beta 0), or both the same ?syrk for a matrix times its
-    transpose: the same bits."""
-    if a_array.ndim == 2 and a_array.flags.c_contiguous:
-        return f"{a}.dot({b})"
-    if (a_array.ndim == b_array.ndim == 2 and min(a_array.shape + b_array.shape) > 1
-            and a_array.dtype == b_array.dtype and a_array.dtype in (np.float32, np.float64)
-            and a_array.flags.f_contiguous and (b_array.flags.c_contiguous or b_array.flags.f_contiguous)):
-        return f"{a}.dot({b})"
-    return f"np.matmul({a}, {b})"
+    """ops.linalg._product(a, b) for the recorded layouts: ndarray.dot or np.matmul as ops.linalg.takes_dot
+    chooses (the same bits either way)."""
+    return f"{a}.dot({b})" if takes_dot(a_array, b_array) else f"np.matmul({a}, {b})"
 
 
 def _scalar(entry, expression):
@@ -1095,17 +1086,17 @@ class _Linear(_Kernel):
         x, x_array = source.name(refs[0]), source.array(refs[0])
         weight, weight_array = source.name(refs[1]), source.array(refs[1])
         grad_x = _product(grad, grad_array, weight, weight_array) if needs[0] else None
+        if grad_array.ndim != 2:
+            grad, grad_array = f"{grad}.reshape(-1, {grad_array.shape[-1]})", grad_array.reshape(-1, grad_array.shape[-1])
         grad_weight = None
         if needs[1]:
-            g, g_array = grad, grad_array
-            if grad_array.ndim != 2:
-                g, x = f"{grad}.reshape(-1, {grad_array.shape[-1]})", f"{x}.reshape(-1, {x_array.shape[-1]})"
-                g_array, x_array = grad_array.reshape(-1, grad_array.shape[-1]), x_array.reshape(-1, x_array.shape[-1])
+            if x_array.ndim != 2:
+                x, x_array = f"{x}.reshape(-1, {x_array.shape[-1]})", x_array.reshape(-1, x_array.shape[-1])
             if weight_array.flags.f_contiguous:  # Linear's weight_is_column_major
-                grad_weight = f"{_product(f'{x}.T', x_array.T, g, g_array)}.T"
+                grad_weight = f"{_product(f'{x}.T', x_array.T, grad, grad_array)}.T"
             else:
-                grad_weight = _product(f"{g}.T", g_array.T, x, x_array)
-        grad_bias = grad if len(needs) > 2 and needs[2] else None
+                grad_weight = _product(f"{grad}.T", grad_array.T, x, x_array)
+        grad_bias = f"np.add.reduce({grad}, axis=0)" if len(needs) > 2 and needs[2] else None
         return (grad_x, grad_weight, grad_bias)[:len(needs)]
 
 

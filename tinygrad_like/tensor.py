@@ -1995,7 +1995,7 @@ def _operands(a, b):
     """
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            if a._data.dtype == b._data.dtype:
+            if a._data.dtype is b._data.dtype or a._data.dtype == b._data.dtype:  # identity first: == is slow
                 return a, b
         elif type(b) in _PYTHON_REALS and a._data.dtype.kind == "f":  # the common `x * 0.5`
             return a, _wrap(np.asarray(b, a._data.dtype))
@@ -2055,7 +2055,10 @@ def _common_dtype(tensors, name):
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError(f"{name}(): needs at least one tensor")
-    dtype = functools.reduce(_promote, [t.dtype for t in tensors])
+    dtypes = [t._data.dtype for t in tensors]
+    if all(dtype is dtypes[0] for dtype in dtypes):
+        return tensors
+    dtype = functools.reduce(_promote, dtypes)
     return [t.astype(dtype) for t in tensors]
 
 

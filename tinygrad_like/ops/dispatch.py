@@ -86,11 +86,10 @@ def broadcast_array(x, shape):
 
 
 def split(x, points, axis):
-    if isinstance(x, Tensor):
-        bounds = [0, *(int(p) for p in points), x.shape[axis]]
-        prefix = (slice(None),) * (axis % x.ndim)
-        return tuple(x[prefix + (slice(start, stop),)] for start, stop in zip(bounds[:-1], bounds[1:]))
-    return tuple(np.split(x, points, axis=axis))
+    """x cut along `axis` at the offsets `points`, as views (slicing: np.split costs several µs more)."""
+    bounds = [0, *points, x.shape[axis]]
+    prefix = (slice(None),) * (axis % x.ndim)
+    return tuple(x[prefix + (slice(start, stop),)] for start, stop in zip(bounds[:-1], bounds[1:]))
 
 
 def scatter_add(shape, dtype, index, values):

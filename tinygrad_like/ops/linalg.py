@@ -5,15 +5,33 @@ from tinygrad_like.ops.dispatch import expand_dims, raw, where
 from tinygrad_like.tensor import Function, Tensor
 
 
+def takes_dot(a, b):
+    """Whether a @ b (arrays, b 2-D) should take ndarray.dot rather than np.matmul: the same bits, about a
+    microsecond less per call, which is most of a small product's time.
+
+    ndarray.dot for a C-contiguous matrix `a`; it also calls BLAS when the inner dimension is 1 (a
+    one-sample weight gradient), where np.matmul loops in C, several times slower. And for two
+    matrices with every dimension above 1, each C- or F-contiguous, of one float dtype (the transposed
+    `a` of a weight gradient x.T @ grad): there numpy's matmul loop (umath/matmul) and dot
+    (common/cblasfuncs.c) make the same call, cblas_?gemm(RowMajor, the same transpositions, leading
+    dimensions, alpha 1 and beta 0), or both the same ?syrk for a matrix times its transpose. np.matmul
+    for the rest: other ranks, strided operands, dimensions of 1 off the C-contiguous path."""
+    if a.ndim != 2:
+        return False
+    if a.flags.c_contiguous:
+        return True
+    return (b.ndim == 2 and a.flags.f_contiguous and min(a.shape + b.shape) > 1 and a.dtype == b.dtype
+            and a.dtype in _BLAS_FLOATS and (b.flags.c_contiguous or b.flags.f_contiguous))
+
+
+_BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _product(a, b):
-    """a @ b for a 2-D b, by the faster of numpy's two routes. ndarray.dot for a C-contiguous matrix
-    `a`: it skips np.matmul's ufunc machinery (about 1 µs a call, most of a small product's time)
-    and calls BLAS when the inner dimension is 1 (a one-sample weight gradient), where np.matmul
-    loops in C, several times slower. np.matmul for the rest: other ranks, and a transposed `a`, as
-    in the weight gradient x.T @ grad of a batch, where its BLAS call is up to 20% faster."""
+    """a @ b for a 2-D b, by the faster of numpy's two routes (see takes_dot)."""
     if type(a) is not np.ndarray:  # a Tensor, in a recorded backward (where b is one too)
         return a @ b
-    return a.dot(b) if a.ndim == 2 and a.flags.c_contiguous else np.matmul(a, b)
+    return a.dot(b) if takes_dot(a, b) else np.matmul(a, b)
 
 
 class MatMul(Function):
@@ -92,11 +110,14 @@ class Linear(Function):
         x, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
         grad_x = _product(grad, weight) if needs[0] else None
+        if grad.ndim != 2 and (needs[1] or len(needs) > 2):
+            grad = grad.reshape(-1, grad.shape[-1])
         grad_weight = None
         if needs[1]:
-            if grad.ndim != 2:
-                grad, x = grad.reshape(-1, grad.shape[-1]), x.reshape(-1, x.shape[-1])
+            x = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
             # in the weight's memory layout, so that an optimizer's in-place update runs contiguously
             grad_weight = _product(x.T, grad).T if ctx.weight_is_column_major else _product(grad.T, x)
-        grad_bias = grad if len(needs) > 2 and needs[2] else None  # summed to the bias's shape by the engine
+        grad_bias = None
+        if len(needs) > 2 and needs[2]:
+            grad_bias = grad.sum(axis=0) if type(grad) is not np.ndarray else np.add.reduce(grad, axis=0)
         return (grad_x, grad_weight, grad_bias)[:len(needs)]

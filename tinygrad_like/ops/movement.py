@@ -1,4 +1,6 @@
 """Primitives that move, select or join elements without arithmetic."""
+import itertools
+
 import numpy as np
 
 from tinygrad_like.ops.dispatch import put, scatter_add, split
@@ -103,7 +105,7 @@ class Concatenate(Function):
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = axis
-        ctx.split_points = np.cumsum([a.shape[axis] for a in arrays[:-1]])
+        ctx.split_points = list(itertools.accumulate(a.shape[axis] for a in arrays[:-1]))
         return np.concatenate(arrays, axis=axis)
 
     @staticmethod
