@@ -77,7 +77,7 @@ def run(roots, gradients, retain_graph=None, create_graph=False, targets=None):
         retain_graph = create_graph
     pending = {}  # creation number -> [node, summed output gradient, the node's output tensor]
     order = []  # a heap of negated creation numbers: the most recently created node first
-    leaf_grads = {}  # id(leaf) -> [leaf, summed gradient]
+    leaf_grads = {}  # leaf -> [leaf, summed gradient]
     wanted = found = None
     if targets is not None:
         wanted = {id(t._ctx if t._ctx is not None else t): i for i, t in enumerate(targets)}
@@ -93,8 +93,8 @@ def run(roots, gradients, retain_graph=None, create_graph=False, targets=None):
             anomaly.check_seed(root, seed)
         ctx = root._ctx
         if ctx is None:  # a leaf: its own gradient
-            entry = leaf_grads.get(id(root))
-            leaf_grads[id(root)] = [root, seed if entry is None else entry[1] + seed]
+            entry = leaf_grads.get(root)
+            leaf_grads[root] = [root, seed if entry is None else entry[1] + seed]
             continue
         if ctx.parents is None:
             _raise_freed(ctx)
@@ -150,10 +150,10 @@ def _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_g
         for parent, needs_grad, g in zip(parents, ctx.needs_input_grad, grads):
             if g is None or not needs_grad:
                 continue
-            like = parent._data
             if create_graph:
                 g = _fit_tensor(g, parent, ctx)
             else:
+                like = parent._data
                 if type(g) is not np.ndarray:
                     g = np.asarray(g)
                 if g.shape != like.shape:
@@ -161,19 +161,20 @@ def _propagate(pending, order, leaf_grads, wanted, found, retain_graph, create_g
                 if g.dtype is not like.dtype and g.dtype != like.dtype:  # identity first: dtype == is slow
                     g = g.astype(like.dtype)
             node = parent._ctx
-            if node is None:
-                entry = leaf_grads.get(id(parent))
+            if node is None:  # a leaf, keyed by itself (tensors hash by identity)
+                entry = leaf_grads.get(parent)
                 if entry is None:
-                    leaf_grads[id(parent)] = [parent, g]
+                    leaf_grads[parent] = [parent, g]
                 else:
                     entry[1] = entry[1] + g  # out of place: `g` may be shared with other pending gradients
                 continue
-            entry = pending.get(node.sequence)
+            sequence = node.sequence
+            entry = pending.get(sequence)
             if entry is None:
                 if node.parents is None:
                     _raise_freed(node)
-                pending[node.sequence] = [node, g, parent]
-                heappush(order, -node.sequence)
+                pending[sequence] = [node, g, parent]
+                heappush(order, -sequence)
             else:
                 entry[1] = entry[1] + g
         if not retain_graph:
