@@ -57,6 +57,29 @@ def source_version():
     return commit + (" with uncommitted changes in tinygrad_like/" if dirty else "")
 
 
+def gemm_rates(size=1024, repeats=5):
+    """GFLOP/s of one float32 (size x size) @ (size x size) product, best of `repeats`, for numpy's BLAS and
+    (when installed) torch, with the threads the run set: the ceiling of every product-bound workload."""
+    import time
+    rng = np.random.default_rng(0)
+    a, b = (rng.random((size, size), dtype=np.float32) for _ in range(2))
+    products = {"numpy": lambda: a @ b}
+    torch = harness.torch_or_none()
+    if torch:
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        products["torch"] = lambda: ta @ tb
+    rates = {}
+    for name, product in products.items():
+        product()
+        best = float("inf")
+        for _ in range(repeats):
+            start = time.perf_counter()
+            product()
+            best = min(best, time.perf_counter() - start)
+        rates[name] = 2 * size ** 3 / best / 1e9
+    return rates
+
+
 def facts():
     torch = harness.torch_or_none()
     return {
@@ -70,6 +93,7 @@ def facts():
         "numpy_blas_threads": harness.blas_threads(),
         "torch": torch.__version__ if torch else None,
         "torch_threads": torch.get_num_threads() if torch else None,
+        "gemm_gflops": gemm_rates(),
         "environment": {name: os.environ.get(name) for name in BLAS_ENVIRONMENT},
         "load_average": os.getloadavg(),
         "source": source_version(),

@@ -226,6 +226,11 @@ def machine_lines(facts):
                      f"({pool['prefix']}), kernel {pool.get('architecture') or '—'}, {pool['num_threads']} threads")
     if facts["blas_pools"] is None:
         lines.append("- threadpoolctl not installed (`pip install threadpoolctl`): the BLAS kernel is not reported")
+    rates = facts.get("gemm_gflops") or {}
+    if rates:
+        lines.append("- float32 GEMM 1024 x 1024 x 1024 with these threads, best of 5: "
+                     + ", ".join(f"{name} {rate:.1f} GFLOP/s" for name, rate in rates.items())
+                     + " (the ceiling of the product-bound workloads)")
     env = ", ".join(f"{k}={v if v is not None else '(unset)'}" for k, v in facts["environment"].items())
     lines.append(f"- environment: {env}")
     return "\n".join(lines)

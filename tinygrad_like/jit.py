@@ -1043,7 +1043,11 @@ def _result_expression(source, description):
 # tests/test_jit.py compares them with eager mode bit for bit; a change to one of these ops changes its kernel.
 def _product(a, a_array, b, b_array):
     """ops.linalg._product(a, b) for the recorded layouts: ndarray.dot or np.matmul as ops.linalg.takes_dot
-    chooses (the same bits either way)."""
+    chooses (the same bits either way), an `a` of more than two dimensions as one matrix of its rows."""
+    if a_array.ndim > 2:
+        rows = a_array.reshape(-1, a_array.shape[-1])
+        flat = _product(f"{a}.reshape(-1, {a_array.shape[-1]})", rows, b, b_array)
+        return f"{flat}.reshape({a_array.shape[:-1] + b_array.shape[-1:]!r})"
     return f"{a}.dot({b})" if takes_dot(a_array, b_array) else f"np.matmul({a}, {b})"
 
 

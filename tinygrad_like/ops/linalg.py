@@ -28,9 +28,13 @@ _BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _product(a, b):
-    """a @ b for a 2-D b, by the faster of numpy's two routes (see takes_dot)."""
+    """a @ b for a 2-D b, by the faster of numpy's two routes (see takes_dot). An `a` of more than two
+    dimensions (a sequence's (T, B, features)) is multiplied as one matrix of all its rows: np.matmul
+    would call BLAS once per (B, features) matrix, 2-4x slower on a recurrent layer's input projection."""
     if type(a) is not np.ndarray:  # a Tensor, in a recorded backward (where b is one too)
         return a @ b
+    if a.ndim > 2:
+        return _product(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[-1:])
     return a.dot(b) if takes_dot(a, b) else np.matmul(a, b)
 
 

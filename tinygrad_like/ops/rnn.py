@@ -91,6 +91,15 @@ def _previous_all(states, initial, reverse):
     return _stack(states[1:] + [initial] if reverse else [initial] + states[:-1])
 
 
+def _recurrent_product(h, w_hh):
+    """h @ w_hh.T for a state h of the batch's few rows, computed as (w_hh @ h.T).T: the same product with
+    the matrix's long side first, which OpenBLAS runs up to twice as fast as h @ w_hh.T here. Tensors (a
+    recorded backward) multiply as written."""
+    if isinstance(h, Tensor) or isinstance(w_hh, Tensor):
+        return h @ w_hh.T
+    return w_hh.dot(h.T).T
+
+
 def _weight_gradient(gate_grads, previous):
     """sum over steps and batch of gate_grad^T @ h_prev, as one product."""
     flat_grads = gate_grads.reshape(-1, gate_grads.shape[-1])
@@ -98,26 +107,26 @@ def _weight_gradient(gate_grads, previous):
 
 
 def _run_rnn(xg, h0, w_hh, nonlinearity, reverse):
-    w_t, h, states = w_hh.T, h0, [None] * xg.shape[0]
+    h, states = h0, [None] * xg.shape[0]
     for t in _steps(xg.shape[0], reverse):
-        h = states[t] = rnn_cell(xg[t] + h @ w_t, nonlinearity)
+        h = states[t] = rnn_cell(xg[t] + _recurrent_product(h, w_hh), nonlinearity)
     return states
 
 
 def _run_lstm(xg, h0, c0, w_hh, reverse):
-    w_t, h, c, length = w_hh.T, h0, c0, xg.shape[0]
+    h, c, length = h0, c0, xg.shape[0]
     states, cells, activations = [None] * length, [None] * length, [None] * length
     for t in _steps(length, reverse):
-        h, c, activations[t] = lstm_cell(xg[t] + h @ w_t, c)
+        h, c, activations[t] = lstm_cell(xg[t] + _recurrent_product(h, w_hh), c)
         states[t], cells[t] = h, c
     return states, cells, activations
 
 
 def _run_gru(xg, h0, w_hh, b_hh, reverse):
-    w_t, h, length = w_hh.T, h0, xg.shape[0]
+    h, length = h0, xg.shape[0]
     states, activations = [None] * length, [None] * length
     for t in _steps(length, reverse):
-        hg = h @ w_t
+        hg = _recurrent_product(h, w_hh)
         if b_hh is not None:
             hg = hg + b_hh
         h, activations[t] = gru_cell(xg[t], hg, h)
