@@ -412,7 +412,7 @@ def test_refusals_name_what_cannot_be_replayed():
     for function, message in cases:
         with pytest.raises(JitError, match=message):
             _call_until_error(tl.jit(function), (x, x) if "container" in message else x)
-    with pytest.raises(JitError, match="option 'target' of NLLLoss holds an array computed from the step's data"):
+    with pytest.raises(JitError, match="option .target. of CrossEntropyLoss holds an array computed from the step's data"):
         _call_until_error(tl.jit(lambda x, t: F.cross_entropy(model(x), t)), x, np.array([0, 1, 1]))
     weight = tl.Tensor(np.ones((2, 2)), requires_grad=True)
     with pytest.raises(JitError, match="argument 0 requires grad"):

@@ -163,6 +163,27 @@ def test_log_softmax_then_nll_equals_cross_entropy():
     np.testing.assert_allclose(ce.numpy(), composed.numpy(), rtol=1e-14)
 
 
+@given(st.integers(0, 4), st.integers(1, 5), reductions, st.sampled_from([np.float32, np.float64]), st.data())
+def test_cross_entropy_of_class_indices_is_log_softmax_then_nll_bit_for_bit(n, classes, reduction, dtype, data):
+    """The common case runs as one node (ops.CrossEntropyLoss): the same values and gradients, to the bit, as
+    the two nodes of log_softmax and nll_loss, for a batch (n of them, 0 included) and for one sample."""
+    x = data.draw(arrays((n, classes), min_value=-30, max_value=30)).astype(dtype)
+    target = np.array(data.draw(st.lists(st.integers(0, classes - 1), min_size=n, max_size=n)), dtype=np.int64)
+    upstream = data.draw(arrays(() if reduction != "none" else (n,), min_value=-2, max_value=2)).astype(dtype)
+    cases = [(x, target)] + ([(x[0], target[0])] if n else [])
+    for logits, labels in cases:
+        fused, composed = Tensor(logits, requires_grad=True), Tensor(logits, requires_grad=True)
+        out = F.cross_entropy(fused, labels, reduction=reduction)
+        assert type(out.grad_fn).__name__ == "CrossEntropyLoss"
+        reference = F.nll_loss(F.log_softmax(composed, 1 if logits.ndim == 2 else 0), labels, reduction=reduction)
+        assert out.dtype == dtype
+        np.testing.assert_array_equal(out.numpy(), reference.numpy())
+        seed = upstream if out.ndim == upstream.ndim else upstream[0]
+        out.backward(seed)
+        reference.backward(seed)
+        np.testing.assert_array_equal(fused.grad.numpy(), composed.grad.numpy())
+
+
 def test_mse_and_bce_with_logits_give_the_target_a_gradient_too():
     x, y = Tensor(X, requires_grad=True), Tensor(Q, requires_grad=True)
     F.mse_loss(x, y, reduction="sum").backward()

@@ -1057,6 +1057,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                          f"{_index_shape(input._data.shape)}")
     index, ignored = _class_targets("cross_entropy", input, target_data, ignore_index)
     weight = _class_weight("cross_entropy", weight, input, class_axis)
+    if weight is None and ignored is None and not label_smoothing and input.ndim <= 2:  # the common case, one node
+        return ops.CrossEntropyLoss.apply(input, target=index, reduction=reduction)
     log_probabilities = input.log_softmax(class_axis)
     loss = ops.NLLLoss.apply(log_probabilities, target=index, weight=weight, ignored=ignored, reduction=reduction)
     if not label_smoothing:

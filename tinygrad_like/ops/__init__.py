@@ -8,8 +8,8 @@ from tinygrad_like.ops.elementwise import (Abs, Add, Cast, Clip, Div, Dropout, E
 from tinygrad_like.ops.integer import (BitwiseAnd, BitwiseNot, BitwiseOr, BitwiseXor, FloorDivide, Fmod, LeftShift,
                                        Remainder, RightShift, RoundedDivide)
 from tinygrad_like.ops.linalg import Linear, MatMul, VectorNorm
-from tinygrad_like.ops.loss import (BCELoss, BCEWithLogitsLoss, HuberLoss, KLDivLoss, MSELoss, NLLLoss,
-                                     SmoothL1Loss)
+from tinygrad_like.ops.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, MSELoss,
+                                     NLLLoss, SmoothL1Loss)
 from tinygrad_like.ops.movement import Clone, Concatenate, Expand, Getitem, Reshape, ScatterAdd, Setitem, Transpose
 from tinygrad_like.ops.movement import (Diagonal, DiagonalScatter, Flip, RepeatInterleave, Roll, SegmentSum, Tile,
                                         Unfold, UnfoldBackward)
@@ -41,7 +41,7 @@ __all__ = ["Elu", "Erf", "Gelu", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSig
            "UnfoldBackward",
            "Normalize",
            "ScatterReduce",
-           "HuberLoss", "KLDivLoss", "NLLLoss", "SmoothL1Loss",
+           "CrossEntropyLoss", "HuberLoss", "KLDivLoss", "NLLLoss", "SmoothL1Loss",
            "Einsum", "Resample",
            "Pad", "PadAdjoint", "Col2Im", "Conv", "ConvInput", "ConvWeight", "Im2Col", "AvgPool", "AvgPoolAdjoint",
            "MaxUnpool", "PlaneGather", "PlaneScatter",

@@ -98,12 +98,21 @@ def scatter_add(shape, dtype, index, values):
         from tinygrad_like.ops.movement import ScatterAdd
         return ScatterAdd.apply(values, shape=shape, index=index)
     out = np.zeros(shape, dtype=dtype)
-    parts = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(part, np.ndarray) and part.dtype.kind in "iu" for part in parts):
+    if _may_repeat(index):
         np.add.at(out, index, values)  # an index may repeat: every occurrence adds its gradient
     else:
         out[index] = values
     return out
+
+
+def _may_repeat(index):
+    """Whether `index` holds an integer array (whose entries may repeat); basic slices first, the common case."""
+    if type(index) is slice or type(index) is int:
+        return False
+    for part in index if type(index) is tuple else (index,):
+        if isinstance(part, np.ndarray) and part.dtype.kind in "iu":
+            return True
+    return False
 
 
 def put(x, index, value):

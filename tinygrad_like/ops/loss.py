@@ -232,6 +232,45 @@ class NLLLoss(Function):
         return out
 
 
+class CrossEntropyLoss(Function):
+    """-log_softmax(input)[target] in one node, for logits (N, C) or one sample (C,) against class indices
+    `target` (a constant option, already checked) without weight, ignored entries or label smoothing
+    (those take LogSoftmax and NLLLoss). The arithmetic is those two ops', so the values and gradients
+    are theirs bit for bit; one node instead of two, and no scattered (N, C) gradient between them."""
+
+    @staticmethod
+    def forward(ctx, input, target, reduction="mean"):
+        axis = 0 if input.ndim == 1 else 1
+        shifted = input - np.maximum.reduce(input, axis=axis, keepdims=True)
+        log_probabilities = shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+        index = (np.arange(target.shape[0]), target) if input.ndim == 2 else (target,)
+        ctx.index, ctx.axis, ctx.reduction, ctx.target_shape = index, axis, reduction, target.shape
+        ctx.save_for_backward(input, log_probabilities)
+        picked = log_probabilities[index]
+        count = np.size(picked)
+        ctx.scale = -1.0 / count if reduction == "mean" and count else -1.0  # NLLLoss's factor
+        if reduction == "none":
+            return -picked
+        if reduction == "sum":
+            return np.asarray(-picked.sum())
+        return np.asarray(-picked.sum() / count) if count else np.full((), np.nan, input.dtype)  # an empty batch
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, log_probabilities = ctx.saved_tensors
+        values = grad * ctx.scale  # NLLLoss's gradient at the picked entries, per sample
+        if isinstance(grad, Tensor):  # recorded: LogSoftmax's and NLLLoss's backward as Tensor ops
+            if values.shape != ctx.target_shape:
+                values = values.expand(ctx.target_shape)
+            picked = scatter_add(input.shape, input.dtype, ctx.index, values)
+            return picked - exp(input.log_softmax(ctx.axis)) * picked.sum(axis=ctx.axis, keepdims=True)
+        # reduction 'none' gives one factor per sample, which multiplies its row
+        column = np.expand_dims(values, ctx.axis) if isinstance(values, np.ndarray) and values.ndim else values
+        grad_input = np.exp(log_probabilities) * -column  # LogSoftmax's backward, -(e * v), off the picked entries
+        grad_input[ctx.index] += values  # and v - e * v at them
+        return grad_input
+
+
 class KLDivLoss(Function):
     """target * (log target - input) pointwise, 0 where target is 0 (PyTorch's xlogy(target, target)),
     or exp(target) * (target - input) with log_target=True. 'batchmean' divides the sum by the batch
