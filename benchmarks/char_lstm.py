@@ -200,6 +200,7 @@ WORKLOAD = Workload(
     description="ch. 14 character LSTM: Embedding(62,512), LSTM(512,512), Linear(512,62), 16 streams x 25 steps, "
                 "float32, summed cross-entropy, SGD",
     target=1.1,
+    versus={"torch": 1.1},  # PyTorch's nn.LSTM, timed in the same run
     setup=setup,
     builders={"numpy": numpy_runner, "tinygrad_like": tinygrad_like_runner, "torch": torch_runner},
     steps=20,

@@ -108,7 +108,10 @@ def run_workload(workload, frameworks, args):
     row["met"] = None if workload.target is None else tl is not None and tl["ratio"] <= workload.target
     row["goals"] = {name: goal for name, goal in workload.goals.items() if name in row["frameworks"]}
     row["missed"] = [name for name, goal in row["goals"].items() if row["frameworks"][name]["ratio"] > goal]
-    if row["goals"]:  # the spellings timed beside the standard step have goals of their own
+    row["versus"] = {name: (goal, tl["us"] / row["frameworks"][name]["us"]) for name, goal in workload.versus.items()
+                     if tl is not None and name in row["frameworks"]}
+    row["missed"] += [name for name, (goal, ratio) in row["versus"].items() if ratio > goal]
+    if row["goals"] or row["versus"]:  # goals of the other spellings, and against other frameworks than the baseline
         row["met"] = row["met"] is not False and not row["missed"]
     return row
 
@@ -148,6 +151,7 @@ def workload_table(rows):
                 met += f" ({', '.join(map(_spelling, row['missed']))})"
         target = "none (reported)" if row["target"] is None else f"<= {row['target']}x {_baseline(row)}"
         target += "".join(f"; {_spelling(name)} <= {goal}x" for name, goal in row.get("goals", {}).items())
+        target += "".join(f"; <= {goal}x {name} (here {ratio:.2f}x)" for name, (goal, ratio) in row.get("versus", {}).items())
         cells = "".join(f" {_cell(row, name)} |" for name in spellings)
         lines.append(f"| {row['name']} | {_cell(row, 'numpy')} | {_cell(row, 'tinygrad_like')} |{cells} "
                      f"{_cell(row, 'torch')} | {target} | {met} |")

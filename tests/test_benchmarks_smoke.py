@@ -115,6 +115,20 @@ def test_a_workload_without_a_target_is_reported_without_a_verdict():
     assert run.workload_table([row]).endswith("| none (reported) | — |")
 
 
+def test_a_goal_against_another_framework_than_the_baseline_decides_the_verdict():
+    """versus={"numpy": goal}: tinygrad_like's step over numpy's, here with goals it meets and misses whatever
+    the timings (numpy stands in for PyTorch, which char-lstm names)."""
+    args = run.parse_args(["--steps", "2", "--rounds", "1"])
+    for goal, met in ((1e9, True), (1e-9, False)):
+        workload = dataclasses.replace(WORKLOADS["streetlight"], target=1e9, versus={"numpy": goal})
+        row = run.run_workload(workload, ("numpy", "tinygrad_like"), args)
+        goal_ratio = row["versus"]["numpy"]
+        assert goal_ratio == (goal, pytest.approx(row["frameworks"]["tinygrad_like"]["ratio"])) and row["met"] is met
+        line = run.workload_table([row]).splitlines()[-1]
+        assert f"; <= {goal}x numpy (here {goal_ratio[1]:.2f}x) |" in line
+        assert line.endswith("| yes |" if met else "| **no** (numpy) |")
+
+
 def test_a_workload_is_timed_with_its_own_thread_count():
     pytest.importorskip("threadpoolctl", reason="the BLAS thread count is read through threadpoolctl (the bench extra)")
     workload, seen = WORKLOADS["streetlight"], []
