@@ -356,6 +356,35 @@ def test_matmul(form, data):
     check(lambda y: a @ y, lambda y: reference(a, y), b)  # ndarray @ Tensor: numpy defers to __rmatmul__
 
 
+@given(st.sampled_from([np.float32, np.float64]), st.lists(st.integers(1, 3), max_size=2),
+       st.tuples(*[st.integers(1, 70)] * 3), st.sampled_from(["C", "F", "T"]), st.sampled_from(["C", "F", "T"]),
+       st.integers(0, 2 ** 32 - 1))
+def test_products_take_dot_or_matmul_and_give_matmuls_bits(dtype, leading, sizes, layout_a, layout_b, seed):
+    """ops.linalg._product picks ndarray.dot or np.matmul by layout (takes_dot): a matrix product gives
+    np.matmul's bits, for C- and F-ordered operands and transposed views ("T"). An operand of more than two
+    dimensions is multiplied as one matrix of its rows (np.matmul's own loop over the leading axes may round
+    differently: equal to about an ulp)."""
+    from tinygrad_like.ops.linalg import _product
+    m, k, n = sizes
+    rng = np.random.default_rng(seed)
+
+    def operand(shape, layout):
+        values = rng.standard_normal(shape).astype(dtype)
+        if layout == "T":  # a transposed view of a C-ordered array
+            return np.ascontiguousarray(np.swapaxes(values, -1, -2)).swapaxes(-1, -2)
+        return np.asarray(values, order=layout)
+
+    a, b = operand((*leading, m, k), layout_a), operand((k, n), layout_b)
+    product = _product(a, b)
+    if not leading:
+        np.testing.assert_array_equal(product, np.matmul(a, b))
+        return
+    rows = _product(a.reshape(-1, k), b)
+    np.testing.assert_array_equal(product, rows.reshape(*leading, m, n))
+    np.testing.assert_allclose(product, np.matmul(a, b), rtol=1e-5 if dtype == np.float32 else 1e-12,
+                               atol=1e-5 if dtype == np.float32 else 1e-12)
+
+
 @pytest.mark.parametrize("x_shape", [(3,), (2, 3), (2, 4, 3)], ids=["1d", "2d", "3d"])
 @pytest.mark.parametrize("with_bias", [True, False], ids=["bias", "no_bias"])
 @given(data=st.data())
