@@ -23,6 +23,7 @@ WORKLOAD = Workload(
     guard_samples=64,
     guard_epochs=6,
     flops=mlp.training_flops,
+    op_bodies=mlp.op_bodies_runner,
     goals={"tinygrad_like user-written": 1.5, "tinygrad_like captured": 1.1,
            "tinygrad_like user-written captured": 1.1},
 )

@@ -153,6 +153,7 @@ class Workload:
     notes: str = ""
     goals: Dict[str, float] = field(default_factory=dict)  # spelling (SPELLINGS) -> the ratio it should stay under
     versus: Dict[str, float] = field(default_factory=dict)  # framework -> tinygrad_like's step over its step stays under
+    op_bodies: Optional[Callable[[Setup, bool], Runner]] = None  # tinygrad_like's array work alone, for the profile
 
     def runners(self, frameworks, seed=0, n_samples=None, deterministic=False):
         """One runner per framework that has a builder, all from the same setup (same weights, data and seeds)."""

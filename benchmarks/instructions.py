@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OP_BODIES = "op bodies"  # tinygrad_like's array work alone (mlp.op_bodies_runner), for MLP workloads
+OP_BODIES = "op bodies"  # tinygrad_like's array work alone (Workload.op_bodies), where a workload has it
 DEFAULT_WORKLOADS = ("streetlight", "mnist-sample")
 
 
@@ -35,12 +35,11 @@ def available():
 
 
 def _runner(workload_name, framework, seed=0):
-    from benchmarks import mlp
     from benchmarks.workloads import WORKLOADS
 
     workload = WORKLOADS[workload_name]
     if framework == OP_BODIES:
-        return mlp.op_bodies_runner(workload.setup(seed), False)
+        return workload.op_bodies(workload.setup(seed), False)
     return workload.runners([framework], seed)[1][framework]
 
 
@@ -90,13 +89,11 @@ def per_step(workload_name, framework, steps=1000, warmup=100, tool="callgrind")
 
 
 def frameworks_for(workload_name, frameworks):
-    """The requested frameworks this workload has (op bodies exist for the MLP workloads only)."""
-    from benchmarks import mlp
+    """The requested frameworks this workload has (op bodies only where the workload defines them)."""
     from benchmarks.workloads import WORKLOADS
 
-    builders = WORKLOADS[workload_name].builders
-    mlp_based = builders.get("tinygrad_like") is mlp.tinygrad_like_runner
-    return [f for f in frameworks if f in builders or (f == OP_BODIES and mlp_based)]
+    workload = WORKLOADS[workload_name]
+    return [f for f in frameworks if f in workload.builders or (f == OP_BODIES and workload.op_bodies is not None)]
 
 
 def format_table(counts, frameworks, counter="instructions"):

@@ -23,6 +23,7 @@ WORKLOAD = Workload(
     has_dropout=True,
     guard_samples=300,
     flops=mlp.training_flops,
+    op_bodies=mlp.op_bodies_runner,
     goals={"tinygrad_like user-written": 1.02, "tinygrad_like captured": 1.02,
            "tinygrad_like user-written captured": 1.02},
 )

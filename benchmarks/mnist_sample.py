@@ -22,6 +22,7 @@ WORKLOAD = Workload(
     has_dropout=True,
     guard_samples=20,
     flops=mlp.training_flops,
+    op_bodies=mlp.op_bodies_runner,
     goals={"tinygrad_like user-written": 1.15, "tinygrad_like captured": 1.0,
            "tinygrad_like user-written captured": 1.0},
 )

@@ -92,16 +92,14 @@ def phases(workload, framework="tinygrad_like", steps=500, seed=0):
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-OVERHEAD_WORKLOADS = ("mnist-sample", "mnist-batch", "deep-narrow")
+OVERHEAD_WORKLOADS = ("streetlight", "mnist-sample", "mnist-batch", "deep-narrow")
 
 
 def overhead(workload, steps, rounds=5, seed=0):
     """Median µs per step of numpy (the book's code), tinygrad_like's op bodies alone
-    (mlp.op_bodies_runner: the same array operations, no framework) and tinygrad_like, interleaved."""
-    from benchmarks import mlp
-
+    (workload.op_bodies: the same array operations, no framework) and tinygrad_like, interleaved."""
     setup, runners = workload.runners([harness.BASELINE, "tinygrad_like"], seed)
-    runners = {harness.BASELINE: runners[harness.BASELINE], "op bodies": mlp.op_bodies_runner(setup, False),
+    runners = {harness.BASELINE: runners[harness.BASELINE], "op bodies": workload.op_bodies(setup, False),
                "tinygrad_like": runners["tinygrad_like"]}
     timings = harness.time_interleaved(runners, steps, rounds)
     return {name: timing.median * 1e6 for name, timing in timings.items()}

@@ -274,7 +274,8 @@ def report(args, facts, rows, memory_rows, ch8, profiles, micro_tables, overhead
     if overheads:
         parts += ["### Array work and the framework's own cost\n",
                   "`op bodies` runs tinygrad_like's array work alone: each op's own forward and backward, called "
-                  "in order on the arrays, then SGD's update (`benchmarks.mlp.op_bodies_runner`; its weights equal "
+                  "in order on the arrays, then SGD's update (`benchmarks.mlp.op_bodies_runner`, `streetlight.op_bodies_runner`; "
+                  "its weights equal "
                   "tinygrad_like's bit for bit). The last column, tinygrad_like minus op bodies, is what the Tensors, "
                   "graph, engine, modules and optimizer cost per step.\n", profiling.format_overhead(overheads) + "\n"]
     for name, by_phase, profile in profiles:

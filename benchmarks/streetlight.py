@@ -77,6 +77,42 @@ def tinygrad_like_runner(setup, deterministic):
                   parts=dict(model=model, optimizer=opt, loss=half_sse, x=streetlights, y=walk_vs_stop, batch=1))
 
 
+def op_bodies_runner(setup, deterministic):
+    """tinygrad_like_runner's array work alone: ops.Linear, ops.Relu, ops.Linear, ops.MSELoss and ops.Mul (the
+    0.5) forward, their backward in reverse, then SGD's update, without Tensors, graph, engine, modules or
+    optimizer (as mlp.op_bodies_runner does for the MLP workloads); its weights equal tinygrad_like's bit for
+    bit. tinygrad_like_runner's time minus this one's is what the framework costs per step."""
+    from tinygrad_like import nn, ops
+
+    model = nn.Sequential(nn.Linear(3, HIDDEN_SIZE, bias=False), nn.ReLU(), nn.Linear(HIDDEN_SIZE, 1, bias=False)).double()
+    harness.load_tinygrad_like(model, setup.params)  # the same values in the same (column-major) memory layout
+    weights = [layer.weight._data for layer in harness.linear_layers(model, nn.Linear)]
+    streetlights, walk_vs_stop, lr, starts = setup.x, setup.y, setup.lr, setup.batch_starts()
+    half = np.asarray(0.5)  # 0.5 * loss: the Python number as the op receives it
+
+    def forward(op, *arrays, needs, **options):
+        ctx = op()
+        ctx.needs_input_grad = needs
+        return ctx, op.forward(ctx, *arrays, **options)
+
+    def step():
+        i = next(starts)
+        first, hidden = forward(ops.Linear, streetlights[i:i + 1], weights[0], needs=(False, True))
+        relu, active = forward(ops.Relu, hidden, needs=(True,))
+        second, prediction = forward(ops.Linear, active, weights[1], needs=(True, True))
+        error, sse = forward(ops.MSELoss, prediction, walk_vs_stop[i:i + 1], needs=(True, False), reduction="sum")
+        scale, loss = forward(ops.Mul, half, sse, needs=(False, True))
+        seed = np.ones((), loss.dtype)
+        grad = ops.MSELoss.backward(error, ops.Mul.backward(scale, seed)[1])[0]
+        grad, grad_second = ops.Linear.backward(second, grad)
+        grad_first = ops.Linear.backward(first, ops.Relu.backward(relu, grad))[1]
+        weights[1] -= lr * grad_second
+        weights[0] -= lr * grad_first
+        return loss
+
+    return Runner(step, harness.numpy_value, lambda: [w.copy() for w in weights])
+
+
 def _user_written(setup):
     """The model and step as the book's reader writes them: the book's (in, out) weight matrices assigned
     with `.data` as transposed views (tinygrad_like.book.ch6_streetlight's layout), and the error composed
@@ -198,4 +234,5 @@ WORKLOAD = Workload(
     guard_epochs=10,
     goals={"tinygrad_like user-written": 2.0, "tinygrad_like captured": 1.2,
            "tinygrad_like user-written captured": 1.2},
+    op_bodies=op_bodies_runner,
 )

@@ -220,12 +220,11 @@ def test_phases_and_micro_cases_run():
         function()
 
 
-@pytest.mark.parametrize("name", ["mnist-sample", "mnist-batch", "deep-narrow", "wide"])
+@pytest.mark.parametrize("name", ["streetlight", "mnist-sample", "mnist-batch", "deep-narrow", "wide"])
 def test_op_bodies_runner_does_exactly_tinygrad_likes_array_work(name):
-    from benchmarks import mlp
     workload = WORKLOADS[name]
     setup, runners = workload.runners(["tinygrad_like"], 0, workload.guard_samples, deterministic=True)
-    bodies = mlp.op_bodies_runner(setup, deterministic=True)
+    bodies = workload.op_bodies(setup, deterministic=True)
     for _ in range(3):
         ours, alone = runners["tinygrad_like"].step(), bodies.step()
         assert float(ours.item()) == float(alone)
@@ -242,8 +241,8 @@ def test_overhead_table_compares_numpy_op_bodies_and_tinygrad_like():
 
 
 def test_instruction_count_children_run_every_framework_they_are_asked_for():
-    assert instructions.frameworks_for("streetlight", ["numpy", instructions.OP_BODIES, "tinygrad_like"]) == \
-        ["numpy", "tinygrad_like"]  # op bodies exist for the MLP workloads only
+    assert instructions.frameworks_for("babi-rnn", ["numpy", instructions.OP_BODIES, "tinygrad_like"]) == \
+        ["numpy", "tinygrad_like"]  # op bodies exist where a workload defines them
     assert instructions.frameworks_for("mnist-sample", ["numpy", instructions.OP_BODIES]) == \
         ["numpy", instructions.OP_BODIES]
     for framework in ("numpy", instructions.OP_BODIES, "tinygrad_like"):
