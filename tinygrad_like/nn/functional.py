@@ -81,13 +81,17 @@ def _check_indices(name, indices, size):
         raise TypeError(f"{name}: indices must be integers, got {indices.dtype}")
     if not indices.size:
         return
-    if indices.size <= 64:  # a sentence's indices: Python's min and max of a short list beat two numpy reductions
-        values = indices.ravel().tolist()
-        low, high = min(values), max(values)
-    else:
-        low, high = indices.min(), indices.max()
+    low, high = _index_range(indices)
     if low < 0 or high >= size:
         raise IndexError(f"{name}: indices must lie in [0, {size}), got values from {low} to {high}")
+
+
+def _index_range(indices):
+    """The smallest and largest of a non-empty integer array."""
+    if indices.size <= 64:  # a sentence's indices: Python's min and max of a short list beat two numpy reductions
+        values = indices.ravel().tolist()
+        return min(values), max(values)
+    return indices.min(), indices.max()
 
 
 def _table(name, weight):
@@ -995,7 +999,7 @@ def _class_targets(name, input, target, ignore_index):
     classes = shape[1] if len(shape) > 1 else shape[0]
     if not index.size:
         return index, None
-    low, high = index.min(), index.max()
+    low, high = _index_range(index)
     if not (low < 0 or high >= classes or 0 <= ignore_index < classes):
         return index, None  # the common case: two reductions, no mask
     ignored = index == ignore_index
