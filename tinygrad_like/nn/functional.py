@@ -29,7 +29,8 @@ def _reduce(name, loss, reduction):
 # ---- layers ---------------------------------------------------------------------------------------
 def linear(input, weight, bias=None):
     """input @ weight.T + bias, with weight of shape (out_features, in_features)."""
-    input = _tensor(input)
+    if not isinstance(input, Tensor):
+        input = Tensor(input)
     data, weight_data = input._data, weight._data
     if data.ndim == 0 or data.shape[-1] != weight_data.shape[-1]:
         raise ShapeError(f"linear: input of shape {input.shape} does not fit a weight of shape {weight.shape} "
