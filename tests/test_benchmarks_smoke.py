@@ -127,6 +127,8 @@ def test_a_goal_against_another_framework_than_the_baseline_decides_the_verdict(
         line = run.workload_table([row]).splitlines()[-1]
         assert f"; <= {goal}x numpy (here {goal_ratio[1]:.2f}x) |" in line
         assert line.endswith("| yes |" if met else "| **no** (numpy) |")
+    missed = run.run_workload(dataclasses.replace(WORKLOADS["streetlight"], target=1e-9), ("numpy", "tinygrad_like"), args)
+    assert run.workload_table([missed]).endswith("| **no** (tinygrad_like) |")  # the target itself, named
 
 
 def test_a_workload_is_timed_with_its_own_thread_count():
