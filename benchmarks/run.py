@@ -235,7 +235,7 @@ def machine_lines(facts):
     if rates:
         lines.append("- float32 GEMM 1024 x 1024 x 1024 with these threads, best of 5: "
                      + ", ".join(f"{name} {rate:.1f} GFLOP/s" for name, rate in rates.items())
-                     + " (the ceiling of the product-bound workloads)")
+                     + " (numpy's is the rate tinygrad_like's products reach at best)")
     env = ", ".join(f"{k}={v if v is not None else '(unset)'}" for k, v in facts["environment"].items())
     lines.append(f"- environment: {env}")
     return "\n".join(lines)
