@@ -152,7 +152,7 @@ class Workload:
     flops: Optional[Callable[[Setup], float]] = None  # floating-point operations per step, if reported
     notes: str = ""
     goals: Dict[str, float] = field(default_factory=dict)  # spelling (SPELLINGS) -> the ratio it should stay under
-    versus: Dict[str, float] = field(default_factory=dict)  # framework -> tinygrad_like's step over its step stays under
+    versus: Dict[str, float] = field(default_factory=dict)  # framework -> ratio of tinygrad_like's step to its step
     op_bodies: Optional[Callable[[Setup, bool], Runner]] = None  # tinygrad_like's array work alone, for the profile
 
     def runners(self, frameworks, seed=0, n_samples=None, deterministic=False):
@@ -180,6 +180,13 @@ def seeded_rng(setup, framework):
 # ---- loading and reading weights ------------------------------------------------------------------
 def linear_layers(model, linear_type):
     return [module for module in model if isinstance(module, linear_type)]
+
+
+def op_forward(op, *arrays, needs, **options):
+    """An op's forward called directly on arrays (the op-bodies runners): its node, and its result."""
+    ctx = op()
+    ctx.needs_input_grad = needs
+    return ctx, op.forward(ctx, *arrays, **options)
 
 
 def load_tinygrad_like(model, params):

@@ -337,24 +337,19 @@ def op_bodies_runner(setup, deterministic):
     p = 0.0 if deterministic else spec.dropout
     x, y, lr, batch, starts = setup.x, setup.y, setup.lr, setup.batch, setup.batch_starts()
 
-    def forward(op, *arrays, needs, **options):
-        ctx = op()
-        ctx.needs_input_grad = needs
-        return ctx, op.forward(ctx, *arrays, **options)
-
     def step():
         start = next(starts)
         out, nodes = x[start:start + batch], []
         for i, params in enumerate(layers):
-            ctx, out = forward(ops.Linear, out, *params, needs=(i > 0,) + (True,) * len(params))
+            ctx, out = harness.op_forward(ops.Linear, out, *params, needs=(i > 0,) + (True,) * len(params))
             nodes.append((ctx, params))
             if i < last or spec.final_activation:
-                ctx, out = forward(activation, out, needs=(True,))
+                ctx, out = harness.op_forward(activation, out, needs=(True,))
                 nodes.append((ctx, None))
             if p and i < last:
-                ctx, out = forward(ops.Dropout, out, needs=(True,), p=p)
+                ctx, out = harness.op_forward(ops.Dropout, out, needs=(True,), p=p)
                 nodes.append((ctx, None))
-        loss_ctx, loss = forward(ops.MSELoss, out, y[start:start + batch], needs=(True, False))
+        loss_ctx, loss = harness.op_forward(ops.MSELoss, out, y[start:start + batch], needs=(True, False))
         grad = ops.MSELoss.backward(loss_ctx, np.ones((), loss.dtype))[0]
         updates = []
         for ctx, params in reversed(nodes):

@@ -90,18 +90,14 @@ def op_bodies_runner(setup, deterministic):
     streetlights, walk_vs_stop, lr, starts = setup.x, setup.y, setup.lr, setup.batch_starts()
     half = np.asarray(0.5)  # 0.5 * loss: the Python number as the op receives it
 
-    def forward(op, *arrays, needs, **options):
-        ctx = op()
-        ctx.needs_input_grad = needs
-        return ctx, op.forward(ctx, *arrays, **options)
-
     def step():
         i = next(starts)
-        first, hidden = forward(ops.Linear, streetlights[i:i + 1], weights[0], needs=(False, True))
-        relu, active = forward(ops.Relu, hidden, needs=(True,))
-        second, prediction = forward(ops.Linear, active, weights[1], needs=(True, True))
-        error, sse = forward(ops.MSELoss, prediction, walk_vs_stop[i:i + 1], needs=(True, False), reduction="sum")
-        scale, loss = forward(ops.Mul, half, sse, needs=(False, True))
+        first, hidden = harness.op_forward(ops.Linear, streetlights[i:i + 1], weights[0], needs=(False, True))
+        relu, active = harness.op_forward(ops.Relu, hidden, needs=(True,))
+        second, prediction = harness.op_forward(ops.Linear, active, weights[1], needs=(True, True))
+        error, sse = harness.op_forward(ops.MSELoss, prediction, walk_vs_stop[i:i + 1], needs=(True, False),
+                                        reduction="sum")
+        scale, loss = harness.op_forward(ops.Mul, half, sse, needs=(False, True))
         seed = np.ones((), loss.dtype)
         grad = ops.MSELoss.backward(error, ops.Mul.backward(scale, seed)[1])[0]
         grad, grad_second = ops.Linear.backward(second, grad)
