@@ -23,6 +23,22 @@ def setup(seed, n_samples=None):
     return Setup(params=params, x=streetlights, y=walk_vs_stop, batch=1, lr=ALPHA, seed=seed)
 
 
+def _network(nn):
+    """The 3-4-1 ReLU net without biases, in float64; `nn` is tinygrad_like.nn or torch.nn."""
+    return nn.Sequential(nn.Linear(3, HIDDEN_SIZE, bias=False), nn.ReLU(), nn.Linear(HIDDEN_SIZE, 1, bias=False)).double()
+
+
+def _pattern_runner(setup, model, train, streetlights, walk_vs_stop):
+    """A runner calling train(pattern, goal) on one row of each per step (tensors or numpy rows)."""
+    starts = setup.batch_starts()
+
+    def step():
+        i = next(starts)
+        return train(streetlights[i:i + 1], walk_vs_stop[i:i + 1])
+
+    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+
+
 def numpy_runner(setup, deterministic):
     def relu(x):
         return (x > 0) * x
@@ -55,7 +71,7 @@ def tinygrad_like_runner(setup, deterministic):
     from tinygrad_like import nn, optim
     from tinygrad_like.nn import functional as F
 
-    model = nn.Sequential(nn.Linear(3, HIDDEN_SIZE, bias=False), nn.ReLU(), nn.Linear(HIDDEN_SIZE, 1, bias=False)).double()
+    model = _network(nn)
     harness.load_tinygrad_like(model, setup.params)
     opt = optim.SGD(model.parameters(), lr=setup.lr)
 
@@ -84,7 +100,7 @@ def op_bodies_runner(setup, deterministic):
     bit. tinygrad_like_runner's time minus this one's is what the framework costs per step."""
     from tinygrad_like import nn, ops
 
-    model = nn.Sequential(nn.Linear(3, HIDDEN_SIZE, bias=False), nn.ReLU(), nn.Linear(HIDDEN_SIZE, 1, bias=False)).double()
+    model = _network(nn)
     harness.load_tinygrad_like(model, setup.params)  # the same values in the same (column-major) memory layout
     weights = [layer.weight._data for layer in harness.linear_layers(model, nn.Linear)]
     streetlights, walk_vs_stop, lr, starts = setup.x, setup.y, setup.lr, setup.batch_starts()
@@ -115,8 +131,7 @@ def _user_written(setup):
     of ops, `d = model(x) - y; (d * d).sum() * 0.5`."""
     from tinygrad_like import nn, optim
 
-    model = nn.Sequential(nn.Linear(3, HIDDEN_SIZE, bias=False), nn.ReLU(),
-                          nn.Linear(HIDDEN_SIZE, 1, bias=False)).double()
+    model = _network(nn)
     for layer, (weight, _) in zip(harness.linear_layers(model, nn.Linear), setup.params):
         layer.weight.data = weight.T.copy().T  # the book's weights_0_1 / weights_1_2, seen as (out, in)
     opt = optim.SGD(model.parameters(), lr=setup.lr)
@@ -137,13 +152,7 @@ def tinygrad_like_user_runner(setup, deterministic):
     import tinygrad_like as tl
 
     model, train = _user_written(setup)
-    streetlights, walk_vs_stop, starts = tl.Tensor(setup.x), tl.Tensor(setup.y), setup.batch_starts()
-
-    def step():
-        i = next(starts)
-        return train(streetlights[i:i + 1], walk_vs_stop[i:i + 1])
-
-    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+    return _pattern_runner(setup, model, train, tl.Tensor(setup.x), tl.Tensor(setup.y))
 
 
 def tinygrad_like_user_captured_runner(setup, deterministic):
@@ -151,14 +160,7 @@ def tinygrad_like_user_captured_runner(setup, deterministic):
     import tinygrad_like as tl
 
     model, train = _user_written(setup)
-    train = tl.jit(train)
-    streetlights, walk_vs_stop, starts = setup.x, setup.y, setup.batch_starts()
-
-    def step():
-        i = next(starts)
-        return train(streetlights[i:i + 1], walk_vs_stop[i:i + 1])
-
-    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+    return _pattern_runner(setup, model, tl.jit(train), setup.x, setup.y)
 
 
 def tinygrad_like_captured_runner(setup, deterministic):
@@ -168,8 +170,7 @@ def tinygrad_like_captured_runner(setup, deterministic):
     from tinygrad_like import nn, optim
     from tinygrad_like.nn import functional as F
 
-    model = nn.Sequential(nn.Linear(3, HIDDEN_SIZE, bias=False), nn.ReLU(),
-                          nn.Linear(HIDDEN_SIZE, 1, bias=False)).double()
+    model = _network(nn)
     harness.load_tinygrad_like(model, setup.params)
     opt = optim.SGD(model.parameters(), lr=setup.lr)
 
@@ -181,20 +182,14 @@ def tinygrad_like_captured_runner(setup, deterministic):
         opt.step()
         return loss
 
-    streetlights, walk_vs_stop, starts = setup.x, setup.y, setup.batch_starts()
-
-    def step():
-        i = next(starts)
-        return train(streetlights[i:i + 1], walk_vs_stop[i:i + 1])
-
-    return Runner(step, harness.tinygrad_like_value, lambda: harness.tinygrad_like_weights(model))
+    return _pattern_runner(setup, model, train, setup.x, setup.y)
 
 
 def torch_runner(setup, deterministic):
     torch = harness.torch_or_none()
     nn, F = torch.nn, torch.nn.functional
 
-    model = nn.Sequential(nn.Linear(3, HIDDEN_SIZE, bias=False), nn.ReLU(), nn.Linear(HIDDEN_SIZE, 1, bias=False)).double()
+    model = _network(nn)
     harness.load_torch(model, setup.params)
     opt = torch.optim.SGD(model.parameters(), lr=setup.lr)
 

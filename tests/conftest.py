@@ -53,3 +53,14 @@ def titanic_train_csv():
         return find_titanic_csv()
     except FileNotFoundError as error:
         pytest.skip(str(error))
+
+
+@pytest.fixture
+def torch():
+    """PyTorch on one thread (skips without it): the differential tests' tensors are tiny, and on a busy
+    machine PyTorch's thread pool costs 10x the work. A module may define its own `torch` fixture."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield torch
+    torch.set_num_threads(threads)

@@ -185,15 +185,6 @@ def test_one_epoch_of_exact_gradients_learns_faster_than_the_books_truncated_one
     assert len(rnn.lines) == 20 and rnn.curve[(0, 191)] < ch14.BOOK_RNN_CURVE[(0, 191)]  # 148.0 in the book
 
 
-@pytest.fixture
-def torch():
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: on a busy machine PyTorch's thread pool costs 10x the work
-    yield torch
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.torch
 def test_lstm_state_dict_trains_the_same_window_in_pytorch(torch):
     """The chapter's CharLSTM, its state_dict loaded into PyTorch's Embedding, LSTMCell and Linear: the

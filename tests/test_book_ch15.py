@@ -124,15 +124,6 @@ def test_script_trains_plainly_and_federated_on_the_users_files(tmp_path, capsys
     assert out.count("Starting Training Round...") == 3 and "\tStep 3: Send the model to Sue\n\tLoss:" in out
 
 
-@pytest.fixture
-def torch():
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: on a busy machine PyTorch's thread pool costs 10x the work
-    yield torch
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.torch
 def test_federated_average_loads_into_pytorch_and_predicts_the_same(dataset, torch):
     unknown = dataset.index[ch15.UNKNOWN]

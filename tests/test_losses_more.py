@@ -833,15 +833,6 @@ def test_weights_are_buffers_in_the_state_dict_as_in_pytorch():
 
 
 # ---- against PyTorch ------------------------------------------------------------------------------
-@pytest.fixture
-def torch():
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: on a busy machine PyTorch's thread pool costs 10x the work
-    yield torch
-    torch.set_num_threads(threads)
-
-
 def run_both(ours, theirs, arrays_, differentiable, rng):
     """ours(*tinygrad_like tensors) and theirs(*torch tensors) on the same arrays: values and the
     gradients of the `differentiable` inputs for a random upstream gradient, compared to 1e-10."""

@@ -116,7 +116,7 @@ class Linear(Function):
         x, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
         grad_x = _product(grad, weight) if needs[0] else None
-        if grad.ndim != 2 and (needs[1] or len(needs) > 2):
+        if grad.ndim != 2:  # the rows of all leading axes, for the weight's and the bias's gradients
             grad = grad.reshape(-1, grad.shape[-1])
         grad_weight = None
         if needs[1]:
